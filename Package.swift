@@ -1,0 +1,121 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "jpki-ca",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "jpki-ca", targets: ["jpki-ca"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Pure domain values and rules of JPKI: no I/O.
+        .target(
+            name: "JPKIProfile",
+            swiftSettings: swiftSettings
+        ),
+        // CA identities, keys, certificate building and signing.
+        .target(
+            name: "JPKIAuthority",
+            dependencies: [
+                "JPKIProfile",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Persistence: the only module that writes SQL.
+        .target(
+            name: "JPKIStore",
+            dependencies: [
+                "JPKIProfile",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Service configuration from ca-config/: prefectures, CAs, operators.
+        .target(
+            name: "JPKIConfiguration",
+            dependencies: [
+                "JPKIProfile",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The registration authority: validates applications and drives issuance.
+        .target(
+            name: "JPKIEnrollment",
+            dependencies: [
+                "JPKIProfile", "JPKIAuthority", "JPKIStore", "JPKIConfiguration",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // HTTP API.
+        .target(
+            name: "JPKIServer",
+            dependencies: [
+                "JPKIProfile", "JPKIAuthority", "JPKIStore", "JPKIConfiguration", "JPKIEnrollment",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "jpki-ca",
+            dependencies: [
+                "JPKIProfile", "JPKIAuthority", "JPKIStore", "JPKIConfiguration", "JPKIEnrollment", "JPKIServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "JPKIProfileTests", dependencies: ["JPKIProfile"]),
+        .testTarget(
+            name: "JPKIAuthorityTests",
+            dependencies: [
+                "JPKIAuthority", "JPKIProfile",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(name: "JPKIStoreTests", dependencies: ["JPKIStore", "JPKIProfile"]),
+        .testTarget(
+            name: "JPKIEnrollmentTests",
+            dependencies: ["JPKIEnrollment", "JPKIAuthority", "JPKIStore", "JPKIConfiguration", "JPKIProfile",
+                           .product(name: "X509", package: "swift-certificates"),
+                           .product(name: "_CryptoExtras", package: "swift-crypto")]
+        ),
+        .testTarget(
+            name: "JPKIServerTests",
+            dependencies: ["JPKIServer", "JPKIEnrollment", "JPKIConfiguration", "JPKIStore", "JPKIAuthority", "JPKIProfile",
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "X509", package: "swift-certificates"),
+                           .product(name: "_CryptoExtras", package: "swift-crypto")]
+        ),
+    ]
+)

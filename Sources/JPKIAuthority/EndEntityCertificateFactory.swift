@@ -1,0 +1,130 @@
+import Foundation
+import JPKIProfile
+import X509
+
+/// What a resident's certificate says: everything the factory needs, decided by the RA.
+public struct EndEntityContent: Sendable {
+    public var kind: CertificateKind
+    public var serialNumber: Certificate.SerialNumber
+    public var publicKey: Certificate.PublicKey
+    public var notBefore: Date
+    public var notAfter: Date
+    /// The opaque subject CN: random, never derived from the resident code or the name.
+    public var opaqueID: String
+    /// The four items; required for, and only allowed in, signing certificates.
+    public var fourItems: BasicFourItems?
+    public var prefectureName: String
+    public var municipalityName: String
+    public var partition: CRLPartition
+
+    public init(kind: CertificateKind, serialNumber: Certificate.SerialNumber, publicKey: Certificate.PublicKey,
+                notBefore: Date, notAfter: Date, opaqueID: String, fourItems: BasicFourItems?,
+                prefectureName: String, municipalityName: String, partition: CRLPartition) {
+        self.kind = kind
+        self.serialNumber = serialNumber
+        self.publicKey = publicKey
+        self.notBefore = notBefore
+        self.notAfter = notAfter
+        self.opaqueID = opaqueID
+        self.fourItems = fourItems
+        self.prefectureName = prefectureName
+        self.municipalityName = municipalityName
+        self.partition = partition
+    }
+
+    /// A random opaque identifier for the subject CN: 96 bits from the CSPRNG, as 24 hex digits.
+    public static func makeOpaqueID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<12).map { _ in String(format: "%02X", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
+    }
+}
+
+/// Builds and signs the two JPKI end-entity profiles.
+///
+/// Signing: subject `C=JP, L=<prefecture>, L=<municipality>, CN=<opaque id>`, the four items in
+/// subjectAltName, keyUsage digitalSignature+nonRepudiation. User authentication: subject
+/// `C=JP, CN=<opaque id>`, no subjectAltName, keyUsage digitalSignature. Both: keyUsage critical,
+/// the kind's certificatePolicies OID, AKI and SKI (RFC 5280 §4.2.1.1–2), authorityInfoAccess
+/// with OCSP and caIssuers (§4.2.2.1), and the partition's cRLDistributionPoints (§4.2.1.13).
+/// ``IssuanceCheck`` runs over the content before anything is signed.
+public struct EndEntityCertificateFactory: Sendable {
+    public let authority: CertificateAuthority
+    public let publication: PublicationPoints
+
+    public init(authority: CertificateAuthority, publication: PublicationPoints) {
+        self.authority = authority
+        self.publication = publication
+    }
+
+    public func subject(for content: EndEntityContent) throws -> DistinguishedName {
+        try DistinguishedName {
+            CountryName("JP")
+            if content.kind == .signing {
+                LocalityName(content.prefectureName)
+                LocalityName(content.municipalityName)
+            }
+            CommonName(content.opaqueID)
+        }
+    }
+
+    public func issue(_ content: EndEntityContent) throws -> Certificate {
+        try IssuanceCheck.check(content, authority: authority)
+        let policy = content.kind == .signing
+            ? JPKIObjectIdentifier.signingPolicy : JPKIObjectIdentifier.userAuthenticationPolicy
+        let keyUsage = content.kind == .signing
+            ? KeyUsage(digitalSignature: true, nonRepudiation: true) : KeyUsage(digitalSignature: true)
+        let distributionPoint = try content.partition.distributionPoint(
+            prefectureName: content.prefectureName,
+            municipalityName: content.kind == .signing ? content.municipalityName : nil,
+            publication: publication)
+        let altName = try content.fourItems.map(FourItemsAlternativeName.make)
+        let extensions = try Certificate.Extensions {
+            Critical(keyUsage)
+            CertificatePolicies([policy])
+            AuthorityKeyIdentifier(keyIdentifier: authority.keyIdentifier)
+            SubjectKeyIdentifier(hash: content.publicKey)
+            AuthorityInformationAccess([
+                .init(method: .ocspServer, location: .uniformResourceIdentifier(publication.ocsp)),
+                .init(method: .issuingCA, location: .uniformResourceIdentifier(publication.caCertificate(authority.id))),
+            ])
+            CRLDistributionPoints([distributionPoint])
+            if let altName { altName }
+        }
+        return try Certificate(
+            version: .v3,
+            serialNumber: content.serialNumber,
+            publicKey: content.publicKey,
+            notValidBefore: content.notBefore,
+            notValidAfter: content.notAfter,
+            issuer: authority.certificate.subject,
+            subject: try subject(for: content),
+            signatureAlgorithm: .sha256WithRSAEncryption,
+            extensions: extensions,
+            issuerPrivateKey: authority.privateKey
+        )
+    }
+}
+
+/// The checks every to-be-signed certificate passes before the CA key touches it, in the spirit
+/// of Boulder's pre-signing lint: a mistake upstream must not become a signed certificate.
+public enum IssuanceCheck {
+    public static func check(_ content: EndEntityContent, authority: CertificateAuthority) throws {
+        func fail(_ reason: String) -> AuthorityError { .lintFailed(reason) }
+        guard content.kind == authority.id.kind else { throw fail("a \(content.kind) certificate from the \(authority.id.kind) CA") }
+        guard content.partition.ca == authority.id else { throw fail("partition \(content.partition) belongs to another CA") }
+        let serial = Array(content.serialNumber.bytes)
+        guard (8...20).contains(serial.count), serial[0] & 0x80 == 0 else { throw fail("serial must be positive, 8 to 20 octets") }
+        guard content.notBefore < content.notAfter else { throw fail("notAfter is not after notBefore") }
+        guard content.notAfter <= authority.certificate.notValidAfter else { throw fail("validity outlives the CA certificate") }
+        guard content.notBefore >= authority.certificate.notValidBefore else { throw fail("validity starts before the CA certificate") }
+        switch content.kind {
+        case .signing:
+            guard content.fourItems != nil else { throw fail("a signing certificate must carry the four items") }
+        case .userAuthentication:
+            guard content.fourItems == nil else { throw fail("a user-authentication certificate must carry none of the four items") }
+        }
+        guard content.opaqueID.count == 24, content.opaqueID.allSatisfy(\.isHexDigit) else {
+            throw fail("subject CN must be an opaque 24-hex-digit identifier")
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import SwiftASN1
+import X509
+import _CryptoExtras
+
+/// CA keys as passphrase-encrypted PKCS#8 files (``EncryptedPrivateKeyInfo``), one per CA,
+/// named `<prefecture>-<kind>.key.pem`, created with mode 0600 and never overwritten.
+///
+/// Keys are encrypted in every mode; development mode differs only in that its passphrase is a
+/// published constant (see ``developmentPassphrase``), which is why development keys protect nothing.
+public struct FileKeyVault: CAKeyVault {
+    /// The passphrase of development keys. Public knowledge, on purpose.
+    public static let developmentPassphrase = "jpki-ca development keys: NOT SECRET"
+
+    public let directory: URL
+    let passphrase: String
+    let iterations: Int
+
+    public init(directory: URL, passphrase: String, iterations: Int = EncryptedPrivateKeyInfo.defaultIterations) {
+        self.directory = directory
+        self.passphrase = passphrase
+        self.iterations = iterations
+    }
+
+    func path(for ca: CertificateAuthorityID) -> URL {
+        directory.appendingPathComponent("\(ca.prefecture)-\(ca.kind).key.pem")
+    }
+
+    public func hasKey(for ca: CertificateAuthorityID) -> Bool {
+        FileManager.default.fileExists(atPath: path(for: ca).path)
+    }
+
+    public func generateKey(for ca: CertificateAuthorityID) throws -> Certificate.PrivateKey {
+        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let pkcs8 = try PEMDocument(pemString: key.pkcs8PEMRepresentation).derBytes
+        let encrypted = try EncryptedPrivateKeyInfo(encrypting: pkcs8, passphrase: passphrase, iterations: iterations)
+        try SecretFile.createExclusively(at: path(for: ca), contents: Data(try encrypted.pemEncoded().utf8))
+        return Certificate.PrivateKey(key)
+    }
+
+    public func key(for ca: CertificateAuthorityID) throws -> Certificate.PrivateKey {
+        let file = path(for: ca)
+        guard let pem = try? String(contentsOf: file, encoding: .utf8) else {
+            throw AuthorityError.notInitialised(path: file.path)
+        }
+        do {
+            let pkcs8 = try EncryptedPrivateKeyInfo(pemEncoded: pem).decrypt(passphrase: passphrase)
+            return Certificate.PrivateKey(try _RSA.Signing.PrivateKey(derRepresentation: pkcs8))
+        } catch {
+            throw AuthorityError.keyUnreadable(path: file.path, reason: "\(error)")
+        }
+    }
+}
+
+/// Files that hold secrets: created with O_EXCL and mode 0600, then synced, so an existing
+/// secret is never overwritten and a crash never leaves a half-written one behind a valid name.
+public enum SecretFile {
+    public static func createExclusively(at url: URL, contents: Data) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else {
+            if errno == EEXIST { throw AuthorityError.alreadyInitialised(path: url.path) }
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+        }
+        defer { close(fd) }
+        try contents.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                guard n > 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+                offset += n
+            }
+        }
+        guard fsync(fd) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    }
+}

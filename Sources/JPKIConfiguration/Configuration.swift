@@ -1,0 +1,140 @@
+import Crypto
+import Foundation
+import JPKIProfile
+import Yams
+
+/// Everything under `ca-config/`, loaded and checked as a whole.
+public struct Configuration: Sendable {
+    public var service: ServiceConfiguration
+    public var prefectures: [PrefectureConfiguration]
+
+    public init(service: ServiceConfiguration, prefectures: [PrefectureConfiguration]) throws(ConfigurationError) {
+        self.service = service
+        self.prefectures = prefectures.sorted { $0.code < $1.code }
+        try validate()
+    }
+
+    public func prefecture(_ code: PrefectureCode) -> PrefectureConfiguration? {
+        prefectures.first { $0.code == code }
+    }
+
+    public func municipality(_ code: MunicipalityCode) -> (PrefectureConfiguration, PrefectureConfiguration.Municipality)? {
+        guard let prefecture = prefecture(code.prefecture), let municipality = prefecture.municipality(code) else { return nil }
+        return (prefecture, municipality)
+    }
+
+    /// Reads `service.yaml` and every `*.yaml` under `prefectures/` in `directory`.
+    public static func load(from directory: URL) throws(ConfigurationError) -> Configuration {
+        let service: ServiceConfiguration = try decode(directory.appendingPathComponent("service.yaml"))
+        let prefectureDirectory = directory.appendingPathComponent("prefectures")
+        let files: [URL]
+        do {
+            files = try FileManager.default.contentsOfDirectory(at: prefectureDirectory, includingPropertiesForKeys: nil)
+                .filter { $0.pathExtension == "yaml" || $0.pathExtension == "yml" }
+                .sorted { $0.lastPathComponent < $1.lastPathComponent }
+        } catch {
+            throw .unreadable(file: prefectureDirectory.path, reason: "\(error)")
+        }
+        var prefectures: [PrefectureConfiguration] = []
+        for file in files { prefectures.append(try decode(file)) }
+        return try Configuration(service: service, prefectures: prefectures)
+    }
+
+    static func decode<T: Decodable>(_ file: URL) throws(ConfigurationError) -> T {
+        let text: String
+        do {
+            text = try String(contentsOf: file, encoding: .utf8)
+        } catch {
+            throw .unreadable(file: file.path, reason: "\(error)")
+        }
+        do {
+            return try YAMLDecoder().decode(T.self, from: text)
+        } catch {
+            throw .invalid(file: file.lastPathComponent, reason: "\(error)")
+        }
+    }
+
+    func validate() throws(ConfigurationError) {
+        guard !prefectures.isEmpty else { throw .invalid(file: "prefectures/", reason: "no prefecture is configured") }
+        var seenPrefectures = Set<PrefectureCode>()
+        for prefecture in prefectures {
+            guard seenPrefectures.insert(prefecture.code).inserted else {
+                throw .invalid(file: "prefectures/", reason: "prefecture \(prefecture.code) is configured twice")
+            }
+            var seen = Set<MunicipalityCode>()
+            for municipality in prefecture.municipalities {
+                guard municipality.code.prefecture == prefecture.code else {
+                    throw .invalid(file: "prefecture \(prefecture.code)",
+                                   reason: "municipality \(municipality.code) belongs to prefecture \(municipality.code.prefecture)")
+                }
+                guard seen.insert(municipality.code).inserted else {
+                    throw .invalid(file: "prefecture \(prefecture.code)", reason: "municipality \(municipality.code) is listed twice")
+                }
+                guard (1...256).contains(municipality.shardCount) else {
+                    throw .invalid(file: "prefecture \(prefecture.code)", reason: "crlShards of \(municipality.code) must be 1…256")
+                }
+            }
+        }
+        guard (1...256).contains(service.userAuthenticationCRLShards) else {
+            throw .invalid(file: "service.yaml", reason: "userAuthenticationCRLShards must be 1…256")
+        }
+        var ids = Set<String>()
+        for op in service.operators {
+            guard ids.insert(op.id).inserted else { throw .invalid(file: "service.yaml", reason: "operator \(op.id) is listed twice") }
+            guard OperatorCredential.parseDigest(op.credential) != nil else {
+                throw .invalid(file: "service.yaml", reason: "operator \(op.id): credential must be sha256:<64 hex digits>")
+            }
+            switch op.role {
+            case .desk:
+                guard let code = op.municipality, municipality(code) != nil else {
+                    throw .invalid(file: "service.yaml", reason: "desk operator \(op.id) must name a configured municipality")
+                }
+            case .administrator:
+                guard op.municipality == nil else {
+                    throw .invalid(file: "service.yaml", reason: "administrator \(op.id) must not name a municipality")
+                }
+            }
+        }
+    }
+}
+
+public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unreadable(file: String, reason: String)
+    case invalid(file: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let file, let reason): "cannot read \(file): \(reason)"
+        case .invalid(let file, let reason): "invalid configuration in \(file): \(reason)"
+        }
+    }
+}
+
+/// Bearer credentials: the configuration holds only `sha256:<hex>` of each.
+///
+/// Credentials are random tokens of at least 128 bits, so a fast hash suffices (there is no
+/// dictionary to search); a slow password hash would only cap the enrollment rate.
+public enum OperatorCredential {
+    public static func digest(of credential: String) -> String {
+        "sha256:" + SHA256.hash(data: Data(credential.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func parseDigest(_ text: String) -> String? {
+        guard text.hasPrefix("sha256:") else { return nil }
+        let hex = text.dropFirst(7)
+        guard hex.count == 64, hex.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else { return nil }
+        return String(hex)
+    }
+
+    /// The operator whose stored digest matches `credential`, comparing digests in constant time.
+    public static func authenticate(_ credential: String, among operators: [Operator]) -> Operator? {
+        let presented = Array(digest(of: credential).utf8)
+        var match: Operator?
+        for op in operators {
+            let stored = Array(op.credential.utf8)
+            guard stored.count == presented.count else { continue }
+            if zip(stored, presented).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0 { match = op }
+        }
+        return match
+    }
+}

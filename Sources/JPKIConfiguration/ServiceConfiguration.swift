@@ -1,0 +1,54 @@
+import Foundation
+import JPKIProfile
+
+/// `ca-config/service.yaml`: how the service runs and who may use it.
+public struct ServiceConfiguration: Sendable, Codable, Equatable {
+    public enum Mode: String, Sendable, Codable {
+        /// Development: CAs are created on first start, keys use a published passphrase and the
+        /// CA names say DEVELOPMENT ONLY.
+        case development
+        /// Production: CAs are created only by `jpki-ca init`, the passphrase must be supplied.
+        case production
+    }
+
+    public var mode: Mode
+    /// The public base URL written into certificates (OCSP, CA certificate, CRL URIs).
+    public var publicBaseURL: String
+    public var listen: Listen
+    /// Database and keys live here, relative to the working directory unless absolute.
+    public var dataDirectory: String
+    /// Hash shards of each user-authentication CA's CRLs.
+    public var userAuthenticationCRLShards: Int
+    /// PBKDF2 rounds for newly encrypted keys.
+    public var keyEncryptionIterations: Int?
+    public var operators: [Operator]
+
+    public struct Listen: Sendable, Codable, Equatable {
+        public var host: String
+        public var port: Int
+    }
+}
+
+/// A person or system allowed to call the service.
+public struct Operator: Sendable, Codable, Equatable {
+    public enum Role: String, Sendable, Codable {
+        /// A municipal enrollment desk (市町村窓口): enrolls residents of its own municipality only.
+        case desk
+        /// CA operations.
+        case administrator
+    }
+
+    public var id: String
+    public var role: Role
+    /// Required for desk operators: the municipality they act for.
+    public var municipality: MunicipalityCode?
+    /// `sha256:<hex>` of the operator's bearer credential. The credential itself is never stored.
+    public var credential: String
+
+    public init(id: String, role: Role, municipality: MunicipalityCode?, credential: String) {
+        self.id = id
+        self.role = role
+        self.municipality = municipality
+        self.credential = credential
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import JPKIAuthority
+import JPKIConfiguration
+import JPKIStore
+import Logging
+
+/// The running service's parts, opened from `ca-config/` and the data directory:
+/// `<data>/jpki-ca.sqlite` for the store, `<data>/keys/` for CA keys, CA certificates and the
+/// resident-code key.
+public struct ServiceRuntime: Sendable {
+    public let configuration: Configuration
+    public let database: CertificateDatabase
+    public let authorities: AuthorityRegistry
+    public let enrollment: EnrollmentService
+
+    /// Where the passphrase that protects CA keys comes from, in order: the environment variable
+    /// `JPKI_CA_PASSPHRASE`, the file named by `JPKI_CA_PASSPHRASE_FILE`, and only in
+    /// development mode the published development passphrase.
+    public static func passphrase(for configuration: Configuration,
+                                  environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+        if let value = environment["JPKI_CA_PASSPHRASE"], !value.isEmpty { return value }
+        if let file = environment["JPKI_CA_PASSPHRASE_FILE"] {
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            return text.trimmingCharacters(in: .newlines)
+        }
+        guard configuration.service.mode == .development else {
+            throw ConfigurationError.invalid(file: "environment",
+                                             reason: "production mode needs JPKI_CA_PASSPHRASE or JPKI_CA_PASSPHRASE_FILE")
+        }
+        return FileKeyVault.developmentPassphrase
+    }
+
+    public static func dataDirectory(of configuration: Configuration, relativeTo base: URL) -> URL {
+        let path = configuration.service.dataDirectory
+        return path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)
+    }
+
+    public static func provisioning(_ configuration: Configuration, dataDirectory: URL, passphrase: String) -> CAProvisioning {
+        let keys = dataDirectory.appendingPathComponent("keys")
+        let vault = FileKeyVault(directory: keys, passphrase: passphrase,
+                                 iterations: configuration.service.keyEncryptionIterations ?? EncryptedPrivateKeyInfo.defaultIterations)
+        return CAProvisioning(vault: vault, certificateDirectory: keys,
+                              publication: PublicationPoints(baseURL: configuration.service.publicBaseURL))
+    }
+
+    /// Creates the material of every configured CA that has none, and the resident-code key.
+    public static func initialise(_ configuration: Configuration, dataDirectory: URL, passphrase: String,
+                                  now: Date = Date()) throws -> [CertificateAuthorityID] {
+        let provisioning = provisioning(configuration, dataDirectory: dataDirectory, passphrase: passphrase)
+        let created = try AuthorityRegistry.provisionMissing(configuration, with: provisioning, now: now)
+        _ = try ResidentCodeHasher(directory: provisioning.certificateDirectory, passphrase: passphrase, createIfMissing: true,
+                                   iterations: configuration.service.keyEncryptionIterations ?? EncryptedPrivateKeyInfo.defaultIterations)
+        return created
+    }
+
+    /// Opens the service. In development mode, missing CAs are created first (and logged loudly);
+    /// in production they must exist, made by `jpki-ca init`.
+    public static func open(configuration: Configuration, dataDirectory: URL,
+                            environment: [String: String] = ProcessInfo.processInfo.environment,
+                            logger: Logger) throws -> ServiceRuntime {
+        let passphrase = try passphrase(for: configuration, environment: environment)
+        if configuration.service.mode == .development {
+            let created = try initialise(configuration, dataDirectory: dataDirectory, passphrase: passphrase)
+            for id in created {
+                logger.warning("created DEVELOPMENT CA \(id): its key is protected by a published passphrase and must never be trusted")
+            }
+        }
+        let provisioning = provisioning(configuration, dataDirectory: dataDirectory, passphrase: passphrase)
+        let authorities = try AuthorityRegistry.load(configuration, with: provisioning)
+        let hasher = try ResidentCodeHasher(directory: provisioning.certificateDirectory, passphrase: passphrase,
+                                            createIfMissing: false)
+        let database = try CertificateDatabase(path: dataDirectory.appendingPathComponent("jpki-ca.sqlite").path)
+        return ServiceRuntime(
+            configuration: configuration, database: database, authorities: authorities,
+            enrollment: EnrollmentService(configuration: configuration, authorities: authorities, database: database,
+                                          hasher: hasher, logger: logger))
+    }
+}

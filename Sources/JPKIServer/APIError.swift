@@ -1,0 +1,70 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JPKIEnrollment
+
+/// Every error the API returns: JSON `{"error": {"code", "field", "message"}}` with a stable code.
+public struct APIError: Error, HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let field: String?
+    public let message: String
+
+    public init(_ status: HTTPResponse.Status, code: String, field: String? = nil, _ message: String) {
+        self.status = status
+        self.code = code
+        self.field = field
+        self.message = message
+    }
+
+    public init(_ error: EnrollmentError) {
+        self.init(.init(code: error.httpStatus), code: error.code.rawValue, field: error.field, error.message)
+    }
+
+    struct Body: Encodable {
+        struct Detail: Encodable {
+            let code: String
+            let field: String?
+            let message: String
+        }
+        let error: Detail
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(Body(error: .init(code: code, field: field, message: message)))
+        return Response(status: status, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static let unauthenticated = APIError(.unauthorized, code: "unauthenticated",
+                                          "send the operator credential as Authorization: Bearer <credential>")
+}
+
+/// Turns whatever a handler or the router throws into an ``APIError``, so that no answer is an
+/// HTML page or an empty body: unknown routes, wrong methods, oversized bodies, internal failures.
+struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context,
+                next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let error as EnrollmentError {
+            throw APIError(error)
+        } catch let error as HTTPError {
+            let code = switch error.status {
+            case .notFound: "not_found"
+            case .methodNotAllowed: "method_not_allowed"
+            case .contentTooLarge: "body_too_large"
+            case .unauthorized: "unauthenticated"
+            default: "http_\(error.status.code)"
+            }
+            throw APIError(error.status, code: code, error.body ?? error.status.reasonPhrase)
+        } catch {
+            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            throw APIError(.internalServerError, code: "internal_error", "the request could not be completed; nothing was issued")
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import Hummingbird
+import HummingbirdAuth
+import JPKIAuthority
+import JPKIConfiguration
+import JPKIEnrollment
+import JPKIProfile
+import JPKIStore
+import SwiftASN1
+import X509
+
+/// The service's HTTP API. `docs/api.md` and `docs/openapi.yaml` describe it.
+public enum APIRoutes {
+    /// Enrollment bodies carry at most two CSRs and the four items; 256 KiB is generous.
+    static let maximumBodySize = 256 * 1024
+
+    public static func router(runtime: ServiceRuntime) -> Router<OperatorRequestContext> {
+        let router = Router(context: OperatorRequestContext.self)
+        router.add(middleware: LogRequestsMiddleware(.info))
+        router.add(middleware: JSONErrorMiddleware())
+        router.add(middleware: OperatorAuthenticator(operators: runtime.configuration.service.operators))
+
+        router.get("/health") { _, _ in try health(runtime) }
+        router.get("/ca/:prefecture/:file") { _, context in try caCertificate(runtime, context) }
+        router.post("/v1/enrollments") { request, context in try await enroll(runtime, request, context) }
+        router.get("/v1/certificates/:prefecture/:kind/:serial") { request, context in
+            try await fetchCertificate(runtime, request, context)
+        }
+        return router
+    }
+
+    // MARK: - Health
+
+    struct Health: Encodable {
+        struct CA: Encodable {
+            let id: String
+            let subject: String
+            let notAfter: Date
+        }
+        let status: String
+        let mode: String
+        let authorities: [CA]
+    }
+
+    static func health(_ runtime: ServiceRuntime) throws -> Response {
+        try json(.ok, Health(
+            status: "ok", mode: runtime.configuration.service.mode.rawValue,
+            authorities: runtime.authorities.all.map {
+                .init(id: $0.id.description, subject: $0.certificate.subject.description, notAfter: $0.certificate.notValidAfter)
+            }))
+    }
+
+    // MARK: - CA certificates (public: the caIssuers URL of authorityInfoAccess)
+
+    static func caCertificate(_ runtime: ServiceRuntime, _ context: OperatorRequestContext) throws -> Response {
+        let file = context.parameters.get("file") ?? ""
+        let (name, format) = file.hasSuffix(".pem") ? (file.dropLast(4), "pem") : file.hasSuffix(".der") ? (file.dropLast(4), "der") : (Substring(file), "")
+        guard let prefecture = PrefectureCode(context.parameters.get("prefecture") ?? ""),
+              let kind = CertificateKind(rawValue: String(name)), !format.isEmpty,
+              let authority = runtime.authorities.authority(for: CertificateAuthorityID(prefecture: prefecture, kind: kind)) else {
+            throw APIError(.notFound, code: "unknown_ca", "no such CA certificate; try /ca/13/signing.der")
+        }
+        return try certificateResponse(authority.certificate, pem: format == "pem")
+    }
+
+    // MARK: - Enrollment
+
+    struct EnrollmentResponse: Encodable {
+        struct Issued: Encodable {
+            struct Reference: Encodable {
+                let issuer: String
+                let serial: String
+            }
+            let kind: String
+            let issuer: String
+            let serial: String
+            let notBefore: Date
+            let notAfter: Date
+            let crlPartition: String
+            let supersedes: Reference?
+            let certificate: String
+        }
+        let certificates: [Issued]
+    }
+
+    static func enroll(_ runtime: ServiceRuntime, _ request: Request, _ context: OperatorRequestContext) async throws -> Response {
+        let requester = try context.requireOperator()
+        let body = try await request.body.collect(upTo: maximumBodySize)
+        let application = try EnrollmentApplication.decode(json: body.readableBytesView)
+        let issued = try await runtime.enrollment.enroll(application, by: requester)
+        return try json(.created, EnrollmentResponse(certificates: try issued.map { cert in
+            .init(kind: cert.kind.rawValue, issuer: cert.ca.description, serial: cert.serialHex,
+                  notBefore: cert.certificate.notValidBefore, notAfter: cert.certificate.notValidAfter,
+                  crlPartition: cert.partition.id,
+                  supersedes: cert.supersedes.map { .init(issuer: $0.ca, serial: $0.serial) },
+                  certificate: try cert.certificate.serializeAsPEM().pemString)
+        }))
+    }
+
+    // MARK: - Certificate fetch
+
+    struct CertificateMetadata: Encodable {
+        let issuer: String
+        let serial: String
+        let kind: String
+        let status: String
+        let notBefore: Date
+        let notAfter: Date
+        let crlPartition: String
+        let revokedAt: Date?
+        let revocationReason: String?
+        let successor: EnrollmentResponse.Issued.Reference?
+    }
+
+    /// A certificate by issuer and serial: DER by default, PEM with `?format=pem` or
+    /// `Accept: application/x-pem-file`, the store's record with `?format=json`. Signing
+    /// certificates carry the four items, so only an administrator or a desk of the
+    /// certificate's municipality may fetch one.
+    static func fetchCertificate(_ runtime: ServiceRuntime, _ request: Request,
+                                 _ context: OperatorRequestContext) async throws -> Response {
+        let requester = try context.requireOperator()
+        let serial = (context.parameters.get("serial") ?? "").lowercased()
+        guard let prefecture = PrefectureCode(context.parameters.get("prefecture") ?? ""),
+              let kind = CertificateKind(rawValue: context.parameters.get("kind") ?? "") else {
+            throw APIError(.notFound, code: "unknown_ca", "no such CA")
+        }
+        guard !serial.isEmpty, serial.count <= 40, serial.allSatisfy(\.isHexDigit) else {
+            throw APIError(.badRequest, code: "invalid_serial", field: "serial", "a serial is given in hexadecimal")
+        }
+        let ca = CertificateAuthorityID(prefecture: prefecture, kind: kind).description
+        guard let record = try await runtime.database.certificate(ca: ca, serial: serial),
+              requester.role == .administrator || requester.municipality == record.municipality else {
+            throw APIError(.notFound, code: "unknown_certificate", "no certificate \(serial) of \(ca) that you may see")
+        }
+        let format = request.uri.queryParameters.get("format")
+            ?? (request.headers[.accept]?.contains("application/x-pem-file") == true ? "pem" : "der")
+        switch format {
+        case "json":
+            return try json(.ok, CertificateMetadata(
+                issuer: record.ca, serial: record.serial, kind: record.kind.rawValue, status: record.status.rawValue,
+                notBefore: record.notBefore, notAfter: record.notAfter, crlPartition: record.partition,
+                revokedAt: record.revokedAt, revocationReason: record.revocationReason?.name,
+                successor: zip(record.successorCA, record.successorSerial).map { .init(issuer: $0, serial: $1) }))
+        case "pem", "der":
+            return try certificateResponse(try Certificate(derEncoded: Array(record.der)), pem: format == "pem")
+        default:
+            throw APIError(.badRequest, code: "invalid_format", field: "format", "format is der, pem or json")
+        }
+    }
+
+    // MARK: - Encoding
+
+    static func certificateResponse(_ certificate: Certificate, pem: Bool) throws -> Response {
+        if pem {
+            let text = try certificate.serializeAsPEM().pemString + "\n"
+            return Response(status: .ok, headers: [.contentType: "application/x-pem-file"],
+                            body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        var serializer = DER.Serializer()
+        try serializer.serialize(certificate)
+        return Response(status: .ok, headers: [.contentType: "application/pkix-cert"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: serializer.serializedBytes)))
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ value: some Encodable) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return Response(status: status, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+}
+
+private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
+    guard let a, let b else { return nil }
+    return (a, b)
+}

@@ -1,0 +1,123 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// One entry of the audit log, as recorded.
+public struct AuditEntry: Sendable, Equatable {
+    public let sequence: Int64
+    public let recordedAt: String
+    public let actor: String
+    public let action: String
+    /// JSON object text, stored and hashed verbatim. Never carries the resident code.
+    public let details: String
+}
+
+/// What is about to be appended: who did what.
+public struct AuditEvent: Sendable {
+    public let actor: String
+    public let action: String
+    public let details: [String: String]
+
+    public init(actor: String, action: String, details: [String: String]) {
+        self.actor = actor
+        self.action = action
+        self.details = details
+    }
+
+    var detailsJSON: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(details)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}
+
+/// The append-only, hash-chained audit log.
+///
+/// Each entry's hash is SHA-256 over the previous entry's hash and the entry's own fields, so
+/// that changing, removing or reordering any entry breaks every hash after it. Triggers refuse
+/// UPDATE and DELETE; the chain catches what bypasses SQLite (an edited file). Entries are
+/// appended inside the transaction of the action they record, so an action and its record
+/// commit or vanish together.
+public enum AuditLog {
+    static let genesisHash = Data(count: 32)
+
+    static func entryHash(previous: Data, sequence: Int64, recordedAt: String, actor: String,
+                          action: String, details: String) -> Data {
+        var hasher = SHA256()
+        hasher.update(data: previous)
+        for field in ["\(sequence)", recordedAt, actor, action, details] {
+            hasher.update(data: Data(field.utf8))
+            hasher.update(data: Data([0]))
+        }
+        return Data(hasher.finalize())
+    }
+
+    static let timestampFormat: Date.ISO8601FormatStyle = .iso8601.year().month().day()
+        .time(includingFractionalSeconds: true).timeZone(separator: .omitted)
+
+    /// Appends `event` within the caller's transaction.
+    static func append(_ event: AuditEvent, at date: Date, in db: Database) throws {
+        let last = try Row.fetchOne(db, sql: "SELECT sequence, entry_hash FROM audit_log ORDER BY sequence DESC LIMIT 1")
+        let sequence: Int64 = (last?["sequence"] ?? 0) + 1
+        let previous: Data = last?["entry_hash"] ?? genesisHash
+        let recordedAt = date.formatted(timestampFormat)
+        let details = event.detailsJSON
+        let hash = entryHash(previous: previous, sequence: sequence, recordedAt: recordedAt,
+                             actor: event.actor, action: event.action, details: details)
+        try db.execute(sql: """
+            INSERT INTO audit_log (sequence, recorded_at, actor, action, details, previous_hash, entry_hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [sequence, recordedAt, event.actor, event.action, details, previous, hash])
+    }
+
+    /// The outcome of checking the chain.
+    public enum Verification: Sendable, Equatable {
+        case intact(entries: Int64)
+        /// The first entry whose stored hashes do not match its contents or its predecessor.
+        case broken(atSequence: Int64, reason: String)
+    }
+}
+
+extension CertificateDatabase {
+    /// Appends an administrative event in a transaction of its own.
+    public func audit(_ event: AuditEvent, at date: Date = Date()) throws {
+        try writer.write { try AuditLog.append(event, at: date, in: $0) }
+    }
+
+    /// Walks the whole chain in order, streaming rows, and names the first broken entry.
+    public func verifyAuditLog() throws -> AuditLog.Verification {
+        try writer.read { db in
+            var expectedPrevious = AuditLog.genesisHash
+            var expectedSequence: Int64 = 1
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM audit_log ORDER BY sequence")
+            while let row = try rows.next() {
+                let sequence: Int64 = row["sequence"]
+                guard sequence == expectedSequence else {
+                    return .broken(atSequence: expectedSequence, reason: "entry missing: the next entry is \(sequence)")
+                }
+                let previous: Data = row["previous_hash"]
+                guard previous == expectedPrevious else {
+                    return .broken(atSequence: sequence, reason: "previous_hash does not match the entry before it")
+                }
+                let recomputed = AuditLog.entryHash(previous: previous, sequence: sequence, recordedAt: row["recorded_at"],
+                                                    actor: row["actor"], action: row["action"], details: row["details"])
+                guard recomputed == row["entry_hash"] as Data else {
+                    return .broken(atSequence: sequence, reason: "entry_hash does not match the entry's contents")
+                }
+                expectedPrevious = recomputed
+                expectedSequence += 1
+            }
+            return .intact(entries: expectedSequence - 1)
+        }
+    }
+
+    /// The most recent audit entries, newest first.
+    public func recentAuditEntries(limit: Int) throws -> [AuditEntry] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY sequence DESC LIMIT ?", arguments: [limit]).map {
+                AuditEntry(sequence: $0["sequence"], recordedAt: $0["recorded_at"], actor: $0["actor"],
+                           action: $0["action"], details: $0["details"])
+            }
+        }
+    }
+}

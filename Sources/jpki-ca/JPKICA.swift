@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct JPKICA: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jpki-ca",
+        abstract: "A prefecture-level JPKI certificate authority.",
+        subcommands: [Serve.self, Initialise.self, Issue.self, Audit.self],
+        defaultSubcommand: Serve.self)
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Hummingbird
+import JPKIConfiguration
+import JPKIEnrollment
+import JPKIServer
+import Logging
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the CA service (the default). In development mode, missing CAs are created on first start.")
+
+    @OptionGroup var options: ServiceOptions
+
+    @Option(help: "Overrides the listen host of service.yaml.")
+    var host: String?
+
+    @Option(help: "Overrides the listen port of service.yaml.")
+    var port: Int?
+
+    func run() async throws {
+        var logger = Logger(label: "jpki-ca")
+        logger.logLevel = .info
+        let runtime = try options.openRuntime(logger: logger)
+        let service = runtime.configuration.service
+        if service.mode == .development {
+            logger.warning("DEVELOPMENT MODE: CA keys use a published passphrase; certificates from this service prove nothing")
+        }
+        let app = Application(
+            router: APIRoutes.router(runtime: runtime),
+            configuration: .init(address: .hostname(host ?? service.listen.host, port: port ?? service.listen.port),
+                                 serverName: "jpki-ca"),
+            logger: logger)
+        try await app.runService()
+    }
+}

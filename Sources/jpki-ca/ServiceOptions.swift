@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import JPKIConfiguration
+import JPKIEnrollment
+import Logging
+
+/// Options every command that opens the service shares.
+struct ServiceOptions: ParsableArguments {
+    @Option(help: "The configuration directory (service.yaml and prefectures/).")
+    var config: String = "ca-config"
+
+    @Option(help: "Overrides the data directory of service.yaml (database and keys).")
+    var data: String?
+
+    func loadConfiguration() throws -> Configuration {
+        var configuration = try Configuration.load(from: URL(fileURLWithPath: config))
+        if let data { configuration.service.dataDirectory = data }
+        return configuration
+    }
+
+    func dataDirectory(_ configuration: Configuration) -> URL {
+        ServiceRuntime.dataDirectory(of: configuration, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+    }
+
+    func openRuntime(logger: Logger) throws -> ServiceRuntime {
+        let configuration = try loadConfiguration()
+        return try ServiceRuntime.open(configuration: configuration, dataDirectory: dataDirectory(configuration), logger: logger)
+    }
+}
+
+/// Errors reported to the terminal as one line, with a non-zero exit.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
