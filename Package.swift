@@ -94,25 +94,44 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Fixtures shared by the test targets: a throw-away service, CSRs, subprocesses, captured logs.
+        .target(
+            name: "JPKITestSupport",
+            dependencies: [
+                "JPKIProfile", "JPKIAuthority", "JPKIStore", "JPKIConfiguration", "JPKIEnrollment",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/JPKITestSupport"
+        ),
         .testTarget(name: "JPKIProfileTests", dependencies: ["JPKIProfile"]),
         .testTarget(
             name: "JPKIAuthorityTests",
             dependencies: [
-                "JPKIAuthority", "JPKIProfile",
+                "JPKIAuthority", "JPKIProfile", "JPKITestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "JPKIStoreTests", dependencies: ["JPKIStore", "JPKIProfile"]),
+        .testTarget(name: "JPKIStoreTests", dependencies: ["JPKIStore", "JPKIProfile", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "JPKIEnrollmentTests",
-            dependencies: ["JPKIEnrollment", "JPKIAuthority", "JPKIStore", "JPKIConfiguration", "JPKIProfile",
+            dependencies: ["JPKIEnrollment", "JPKIAuthority", "JPKIStore", "JPKIConfiguration", "JPKIProfile", "JPKITestSupport",
                            .product(name: "X509", package: "swift-certificates"),
+                           .product(name: "SwiftASN1", package: "swift-asn1"),
                            .product(name: "_CryptoExtras", package: "swift-crypto")]
+        ),
+        // Clients nobody here wrote: OpenSSL and Python cryptography against what we issue.
+        .testTarget(
+            name: "InteropTests",
+            dependencies: ["JPKIEnrollment", "JPKIAuthority", "JPKIStore", "JPKIProfile", "JPKITestSupport",
+                           .product(name: "X509", package: "swift-certificates")]
         ),
         .testTarget(
             name: "JPKIServerTests",
-            dependencies: ["JPKIServer", "JPKIEnrollment", "JPKIConfiguration", "JPKIStore", "JPKIAuthority", "JPKIProfile",
+            dependencies: ["JPKIServer", "JPKIEnrollment", "JPKIConfiguration", "JPKIStore", "JPKIAuthority", "JPKIProfile", "JPKITestSupport",
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "X509", package: "swift-certificates"),
                            .product(name: "_CryptoExtras", package: "swift-crypto")]

@@ -32,7 +32,9 @@ public enum CACertificateFactory {
             version: .v3,
             serialNumber: SerialNumberGenerator.next(),
             publicKey: key.publicKey,
-            notValidBefore: now,
+            // X.509 times have whole seconds: truncate, so that certificates issued in the same
+            // second do not appear to start before their CA.
+            notValidBefore: Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down)),
             notValidAfter: JapanStandardTime.endOfDay(lastDay),
             issuer: name,
             subject: name,

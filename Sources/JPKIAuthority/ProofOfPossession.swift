@@ -26,17 +26,53 @@ public enum ProofOfPossession {
 
     /// Parses `text` as PEM (`CERTIFICATE REQUEST` / `NEW CERTIFICATE REQUEST`) or base64 DER.
     public static func parse(_ text: String) throws(Rejection) -> CertificateSigningRequest {
+        let der: [UInt8]
         do {
             if text.contains("-----BEGIN") {
                 // OpenSSL and older tools label the same structure NEW CERTIFICATE REQUEST.
-                return try CertificateSigningRequest(pemEncoded: text.replacingOccurrences(of: "NEW CERTIFICATE REQUEST", with: "CERTIFICATE REQUEST"))
+                der = try PEMDocument(pemString: text.replacingOccurrences(of: "NEW CERTIFICATE REQUEST", with: "CERTIFICATE REQUEST")).derBytes
+            } else {
+                guard let bytes = Data(base64Encoded: text.filter { !$0.isWhitespace }) else { throw Rejection.malformed }
+                der = Array(bytes)
             }
-            let compact = text.filter { !$0.isWhitespace }
-            guard let der = Data(base64Encoded: compact) else { throw Rejection.malformed }
-            return try CertificateSigningRequest(derEncoded: Array(der))
         } catch {
             throw .malformed
         }
+        do {
+            return try CertificateSigningRequest(derEncoded: der)
+        } catch {
+            // swift-crypto will not even load an RSA key under 2048 bits, so such a request fails
+            // to parse; say why instead of calling it malformed.
+            if let bits = rsaKeySize(inRequest: der), !(minimumRSABits...maximumRSABits).contains(bits) {
+                throw .keySize(bits: bits)
+            }
+            throw .malformed
+        }
+    }
+
+    /// The RSA modulus size of a request's subjectPublicKeyInfo, read with swift-asn1 alone:
+    /// `CertificationRequest ::= SEQUENCE { certificationRequestInfo SEQUENCE { version, subject,
+    /// subjectPKInfo, attributes }, … }` (RFC 2986 §4), the key an `RSAPublicKey ::= SEQUENCE {
+    /// modulus INTEGER, publicExponent INTEGER }` (RFC 8017 §A.1.1) under rsaEncryption.
+    static func rsaKeySize(inRequest der: [UInt8]) -> Int? {
+        guard let root = try? DER.parse(der), case .constructed(let request) = root.content,
+              let info = request.first(where: { _ in true }), case .constructed(let fields) = info.content,
+              let spki = fields.dropFirst(2).first(where: { _ in true }), case .constructed(let parts) = spki.content,
+              let algorithm = parts.first(where: { _ in true }),
+              let oid = try? DER.sequence(algorithm, identifier: .sequence, { nodes in
+                  defer { while nodes.next() != nil {} }  // the parameters (NULL for RSA)
+                  return try ASN1ObjectIdentifier(derEncoded: &nodes)
+              }),
+              oid == [1, 2, 840, 113549, 1, 1, 1],  // rsaEncryption
+              let keyNode = parts.dropFirst().first(where: { _ in true }),
+              let bits = try? ASN1BitString(derEncoded: keyNode),
+              let modulus = try? DER.sequence(try DER.parse(Array(bits.bytes)), identifier: .sequence, { nodes in
+                  defer { while nodes.next() != nil {} }  // the public exponent
+                  return try ArraySlice<UInt8>(derEncoded: &nodes)
+              }) else { return nil }
+        let significant = modulus.drop { $0 == 0 }
+        guard let first = significant.first else { return 0 }
+        return (significant.count - 1) * 8 + (8 - first.leadingZeroBitCount)
     }
 
     /// Verifies `csr` and returns the public key to certify.

@@ -23,9 +23,25 @@ public struct ServiceConfiguration: Sendable, Codable, Equatable {
     public var keyEncryptionIterations: Int?
     public var operators: [Operator]
 
+    public init(mode: Mode, publicBaseURL: String, listen: Listen, dataDirectory: String, userAuthenticationCRLShards: Int,
+                keyEncryptionIterations: Int?, operators: [Operator]) {
+        self.mode = mode
+        self.publicBaseURL = publicBaseURL
+        self.listen = listen
+        self.dataDirectory = dataDirectory
+        self.userAuthenticationCRLShards = userAuthenticationCRLShards
+        self.keyEncryptionIterations = keyEncryptionIterations
+        self.operators = operators
+    }
+
     public struct Listen: Sendable, Codable, Equatable {
         public var host: String
         public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
     }
 }
 

@@ -1,0 +1,67 @@
+import Foundation
+import JPKITestSupport
+import SwiftASN1
+import Testing
+import X509
+import _CryptoExtras
+@testable import JPKIAuthority
+
+@Suite("Encrypted PKCS#8 (PBES2) CA keys")
+struct EncryptedPrivateKeyInfoTests {
+    let key = Fixtures.keys[0]
+
+    func pkcs8() throws -> [UInt8] { try PEMDocument(pemString: key.pkcs8PEMRepresentation).derBytes }
+
+    @Test func roundTripsUnderTheRightPassphrase() throws {
+        let sealed = try EncryptedPrivateKeyInfo(encrypting: try pkcs8(), passphrase: "correct horse", iterations: 1000)
+        let reread = try EncryptedPrivateKeyInfo(pemEncoded: try sealed.pemEncoded())
+        #expect(reread == sealed)
+        #expect(Array(try reread.decrypt(passphrase: "correct horse")) == (try pkcs8()))
+        let clear = try pkcs8()
+        #expect(!sealed.encryptedData.isEmpty && Array(sealed.encryptedData.prefix(64)) != Array(clear.prefix(64)))
+    }
+
+    @Test func refusesTheWrongPassphrase() throws {
+        let sealed = try EncryptedPrivateKeyInfo(encrypting: try pkcs8(), passphrase: "correct horse", iterations: 1000)
+        #expect(throws: EncryptedPrivateKeyInfo.Failure.wrongPassphrase) { try sealed.decrypt(passphrase: "battery staple") }
+    }
+
+    @Test func openSSLDecryptsWhatWeWrite() throws {
+        let dir = try ExternalTool.scratchDirectory()
+        let sealed = try EncryptedPrivateKeyInfo(encrypting: try pkcs8(), passphrase: "s3cret", iterations: 2048)
+        let file = dir.appendingPathComponent("key.pem")
+        try sealed.pemEncoded().write(to: file, atomically: true, encoding: .utf8)
+        let result = try ExternalTool.run("openssl", ["pkey", "-in", file.path, "-passin", "pass:s3cret", "-pubout"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == key.publicKey.pemRepresentation + "\n")
+        let wrong = try ExternalTool.run("openssl", ["pkey", "-in", file.path, "-passin", "pass:nope", "-noout"])
+        #expect(wrong.status != 0)
+    }
+
+    @Test func readsWhatOpenSSLWrites() throws {
+        let dir = try ExternalTool.scratchDirectory()
+        let plain = dir.appendingPathComponent("plain.pem"), encrypted = dir.appendingPathComponent("enc.pem")
+        try key.pkcs8PEMRepresentation.write(to: plain, atomically: true, encoding: .utf8)
+        let result = try ExternalTool.run("openssl", ["pkcs8", "-topk8", "-in", plain.path, "-out", encrypted.path,
+                                                       "-v2", "aes-256-cbc", "-v2prf", "hmacWithSHA256", "-passout", "pass:pw"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let sealed = try EncryptedPrivateKeyInfo(pemEncoded: try String(contentsOf: encrypted, encoding: .utf8))
+        let reread = try _RSA.Signing.PrivateKey(derRepresentation: try sealed.decrypt(passphrase: "pw"))
+        #expect(reread.publicKey.derRepresentation == key.publicKey.derRepresentation)
+    }
+
+    @Test func fileVaultNeverOverwritesAndStoresNoClearKey() throws {
+        let dir = try ExternalTool.scratchDirectory()
+        let vault = FileKeyVault(directory: dir, passphrase: "pw", iterations: 1000)
+        let ca = CertificateAuthorityID(prefecture: .init("13")!, kind: .signing)
+        let key = try vault.generateKey(for: ca)
+        #expect(try vault.key(for: ca) == key)
+        #expect(throws: AuthorityError.self) { try vault.generateKey(for: ca) }
+        #expect(try vault.key(for: ca) == key)
+        let text = try String(contentsOf: vault.path(for: ca), encoding: .utf8)
+        #expect(text.hasPrefix("-----BEGIN ENCRYPTED PRIVATE KEY-----"))
+        let attributes = try FileManager.default.attributesOfItem(atPath: vault.path(for: ca).path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect(throws: AuthorityError.self) { try FileKeyVault(directory: dir, passphrase: "wrong", iterations: 1000).key(for: ca) }
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import JPKIAuthority
+import JPKIConfiguration
+import JPKIEnrollment
+import JPKIProfile
+import JPKIStore
+import JPKITestSupport
+import SwiftASN1
+import Testing
+import X509
+
+@Suite("Enrollment at the municipal desk")
+struct EnrollmentTests {
+    @Test func issuesBothCertificatesWithTheirProfiles() async throws {
+        let service = try TestService.make()
+        defer { service.remove() }
+        let issued = try await service.runtime.enrollment.enroll(try Fixtures.application(), by: TestService.chiyodaDesk)
+        #expect(issued.map(\.kind) == [.signing, .userAuthentication])
+        let signing = issued[0].certificate, auth = issued[1].certificate
+
+        #expect(signing.issuer == service.authority(.signing).certificate.subject)
+        #expect(auth.issuer == service.authority(.userAuthentication).certificate.subject)
+        #expect(signing.subject.description.contains("L=Chiyoda-ku"))
+        #expect(Array(auth.subject.map(\.description)).count == 2)  // C and CN only
+
+        let items = try FourItemsAlternativeName.values(in: try #require(try signing.extensions.subjectAlternativeNames))
+        #expect(items[JPKIObjectIdentifier.FourItems.name] == Fixtures.name)
+        #expect(items[JPKIObjectIdentifier.FourItems.dateOfBirth] == "319850615")
+        #expect(items[JPKIObjectIdentifier.FourItems.sex] == "2")
+        #expect(items[JPKIObjectIdentifier.FourItems.address] == Fixtures.address)
+        #expect(try auth.extensions.subjectAlternativeNames == nil)
+
+        #expect(try CertificatePolicies(try #require(signing.extensions[oid: CertificatePolicies.oid])).policies == [JPKIObjectIdentifier.signingPolicy])
+        #expect(try CertificatePolicies(try #require(auth.extensions[oid: CertificatePolicies.oid])).policies == [JPKIObjectIdentifier.userAuthenticationPolicy])
+        let signingUsage = try #require(try signing.extensions.keyUsage)
+        #expect(signingUsage.digitalSignature && signingUsage.nonRepudiation && !signingUsage.keyEncipherment)
+        let authUsage = try #require(try auth.extensions.keyUsage)
+        #expect(authUsage.digitalSignature && !authUsage.nonRepudiation)
+
+        // Partition: the municipality for signing, a hash shard (no place) for user authentication.
+        #expect(issued[0].partition.id == "131016")
+        #expect(issued[1].partition.id.hasPrefix("s"))
+        let authPoints = try CRLDistributionPoints(try #require(auth.extensions[oid: CRLDistributionPoints.oid]))
+        #expect(!"\(authPoints)".contains("Chiyoda") && !"\(authPoints)".contains("Tokyo"))
+        let record = try #require(try service.runtime.database.certificate(ca: "13/signing", serial: issued[0].serialHex))
+        #expect(record.partition == "131016" && record.status == .valid && record.der == Data(issued[0].der))
+    }
+
+    @Test func largeMunicipalitiesAreSharded() async throws {
+        let service = try TestService.make()
+        defer { service.remove() }
+        var shards = Set<String>()
+        for i in 0..<12 {
+            let application = try Fixtures.application(residentCode: String(format: "%011d", 5000 + i), municipality: "131121")
+            let issued = try await service.runtime.enrollment.enroll(application, by: TestService.setagayaDesk)
+            shards.insert(issued[0].partition.id)
+            let points = try CRLDistributionPoints(try #require(issued[0].certificate.extensions[oid: CRLDistributionPoints.oid]))
+            #expect(points.points[0].fullName.contains(.uniformResourceIdentifier("http://ca.test/crl/13/signing/\(issued[0].partition.id).crl")))
+        }
+        #expect(shards.isSubset(of: ["131121-s00", "131121-s01", "131121-s02", "131121-s03"]))
+        #expect(shards.count > 1)
+    }
+
+    @Test func aDeskCannotEnrollForAnotherMunicipality() async throws {
+        let service = try TestService.make()
+        defer { service.remove() }
+        await #expect(throws: EnrollmentError.self) {
+            try await service.runtime.enrollment.enroll(try Fixtures.application(), by: TestService.shibuyaDesk)
+        }
+        do {
+            _ = try await service.runtime.enrollment.enroll(try Fixtures.application(), by: TestService.shibuyaDesk)
+        } catch let error as EnrollmentError {
+            #expect(error.code == .forbiddenMunicipality && error.httpStatus == 403 && error.field == "municipalityCode")
+        }
+        do {
+            _ = try await service.runtime.enrollment.enroll(try Fixtures.application(), by: TestService.administrator)
+        } catch let error as EnrollmentError {
+            #expect(error.code == .roleNotPermitted && error.httpStatus == 403)
+        }
+        #expect(try service.runtime.database.certificateCount() == 0)
+    }
+
+    @Test func issuingTheSameKindAgainSupersedesAndLinks() async throws {
+        let service = try TestService.make()
+        defer { service.remove() }
+        let first = try await service.runtime.enrollment.enroll(try Fixtures.application(), by: TestService.chiyodaDesk)
+        let second = try await service.runtime.enrollment.enroll(try Fixtures.application(signingKey: 2, authKey: 3), by: TestService.chiyodaDesk)
+        for (old, new) in zip(first, second) {
+            #expect(new.supersedes?.serial == old.serialHex)
+            let record = try #require(try service.runtime.database.certificate(ca: old.ca.description, serial: old.serialHex))
+            #expect(record.status == .revoked)
+            #expect(record.revocationReason == .superseded)
+            #expect(record.successorSerial == new.serialHex && record.successorCA == new.ca.description)
+        }
+        // Another resident's enrollment supersedes nothing of the first.
+        let other = try await service.runtime.enrollment.enroll(try Fixtures.application(residentCode: "99999999999"), by: TestService.chiyodaDesk)
+        #expect(other.allSatisfy { $0.supersedes == nil })
+        #expect(try service.runtime.database.certificateCount(status: .valid) == 4)
+        #expect(try service.runtime.database.certificateCount(status: .revoked) == 2)
+        let actions = try service.runtime.database.recentAuditEntries(limit: 100).map(\.action)
+        #expect(actions.filter { $0 == "certificate.issued" }.count == 6)
+        #expect(actions.filter { $0 == "certificate.revoked" }.count == 2)
+        #expect(try service.runtime.database.verifyAuditLog() == .intact(entries: 8))
+    }
+
+    @Test func theResidentCodeLeavesNoTrace() async throws {
+        let service = try TestService.make()
+        defer { service.remove() }
+        let code = "31415926535"
+        let issued = try await service.runtime.enrollment.enroll(try Fixtures.application(residentCode: code), by: TestService.chiyodaDesk)
+        for cert in issued {
+            #expect(!Data(cert.der).contains(Data(code.utf8)))
+        }
+        // Nowhere in the database files (main file and WAL), nor in any log line.
+        for suffix in ["", "-wal"] {
+            let path = service.databasePath + suffix
+            if let bytes = FileManager.default.contents(atPath: path) {
+                #expect(!bytes.contains(Data(code.utf8)), "resident code found in \(path)")
+            }
+        }
+        #expect(!service.logs.all.isEmpty)
+        #expect(service.logs.all.allSatisfy { !$0.contains(code) })
+        #expect(try service.runtime.database.recentAuditEntries(limit: 100).allSatisfy { !$0.details.contains(code) })
+    }
+
+    @Test func theOpaqueNameIsRandom() async throws {
+        let service = try TestService.make()
+        defer { service.remove() }
+        let a = try await service.runtime.enrollment.enroll(try Fixtures.application(), by: TestService.chiyodaDesk)
+        let b = try await service.runtime.enrollment.enroll(try Fixtures.application(), by: TestService.chiyodaDesk)
+        let names = (a + b).map { $0.certificate.subject.description }
+        #expect(Set(names).count == 4)
+    }
+}

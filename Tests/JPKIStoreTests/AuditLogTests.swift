@@ -1,0 +1,83 @@
+import Foundation
+import GRDB
+import Testing
+@testable import JPKIStore
+
+@Suite("The hash-chained audit log")
+struct AuditLogTests {
+    func database() throws -> CertificateDatabase {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).sqlite").path
+        return try CertificateDatabase(path: path)
+    }
+
+    func fill(_ db: CertificateDatabase, count: Int) throws {
+        for i in 1...count {
+            try db.audit(AuditEvent(actor: "admin", action: "test.event", details: ["n": "\(i)"]))
+        }
+    }
+
+    @Test func anUntouchedChainIsIntact() throws {
+        let db = try database()
+        #expect(try db.verifyAuditLog() == .intact(entries: 0))
+        try fill(db, count: 5)
+        #expect(try db.verifyAuditLog() == .intact(entries: 5))
+    }
+
+    @Test func updatesAndDeletesAreRefused() throws {
+        let db = try database()
+        try fill(db, count: 2)
+        #expect(throws: DatabaseError.self) { try db.writer.write { try $0.execute(sql: "UPDATE audit_log SET actor = 'x'") } }
+        #expect(throws: DatabaseError.self) { try db.writer.write { try $0.execute(sql: "DELETE FROM audit_log WHERE sequence = 1") } }
+        #expect(try db.verifyAuditLog() == .intact(entries: 2))
+    }
+
+    /// Someone with the file drops the triggers and edits an entry: the chain names that entry.
+    @Test func anEditedEntryIsNamed() throws {
+        let db = try database()
+        try fill(db, count: 6)
+        try db.writer.write { db in
+            try db.execute(sql: "DROP TRIGGER audit_log_no_update")
+            try db.execute(sql: #"UPDATE audit_log SET details = '{"n":"999"}' WHERE sequence = 4"#)
+        }
+        #expect(try db.verifyAuditLog() == .broken(atSequence: 4, reason: "entry_hash does not match the entry's contents"))
+    }
+
+    @Test func aRemovedEntryIsNamed() throws {
+        let db = try database()
+        try fill(db, count: 6)
+        try db.writer.write { db in
+            try db.execute(sql: "DROP TRIGGER audit_log_no_delete")
+            try db.execute(sql: "DELETE FROM audit_log WHERE sequence = 3")
+        }
+        guard case .broken(let sequence, _) = try db.verifyAuditLog() else {
+            Issue.record("a gap in the chain went unnoticed")
+            return
+        }
+        #expect(sequence == 3)
+    }
+
+    @Test func aRecomputedHashStillBreaksTheNextLink() throws {
+        let db = try database()
+        try fill(db, count: 4)
+        // The forger recomputes entry 2's own hash, but entry 3 still names the old one.
+        try db.writer.write { db in
+            try db.execute(sql: "DROP TRIGGER audit_log_no_update")
+            let row = try Row.fetchOne(db, sql: "SELECT * FROM audit_log WHERE sequence = 2")!
+            let details = #"{"n":"forged"}"#
+            let hash = AuditLog.entryHash(previous: row["previous_hash"], sequence: 2, recordedAt: row["recorded_at"],
+                                          actor: row["actor"], action: row["action"], details: details)
+            try db.execute(sql: "UPDATE audit_log SET details = ?, entry_hash = ? WHERE sequence = 2", arguments: [details, hash])
+        }
+        #expect(try db.verifyAuditLog() == .broken(atSequence: 3, reason: "previous_hash does not match the entry before it"))
+    }
+
+    @Test func theDatabaseIsInWALModeWithFullSync() throws {
+        let db = try database()
+        let (journal, synchronous) = try db.writer.read { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
+        }
+        #expect(journal == "wal")
+        #expect(synchronous == 2)
+        #expect(try db.appliedMigrations() == ["v1: certificates and audit log"])
+    }
+}

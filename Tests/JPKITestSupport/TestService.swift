@@ -1,0 +1,64 @@
+import Foundation
+import JPKIAuthority
+import JPKIConfiguration
+import JPKIEnrollment
+import JPKIProfile
+import JPKIStore
+import Logging
+
+/// A throw-away service for tests: development CAs for Tokyo in a fresh temporary directory,
+/// with desk operators for Chiyoda-ku (131016) and Shibuya-ku (131130) and an administrator.
+public struct TestService: Sendable {
+    public let runtime: ServiceRuntime
+    public let directory: URL
+    public let logs: CapturedLogs
+
+    public static let chiyoda = try! MunicipalityCode(validating: "131016")
+    public static let shibuya = try! MunicipalityCode(validating: "131130")
+    public static let setagaya = try! MunicipalityCode(validating: "131121")
+
+    public static let chiyodaDesk = Operator(id: "desk-chiyoda", role: .desk, municipality: chiyoda,
+                                             credential: OperatorCredential.digest(of: "chiyoda-secret"))
+    public static let shibuyaDesk = Operator(id: "desk-shibuya", role: .desk, municipality: shibuya,
+                                             credential: OperatorCredential.digest(of: "shibuya-secret"))
+    public static let setagayaDesk = Operator(id: "desk-setagaya", role: .desk, municipality: setagaya,
+                                              credential: OperatorCredential.digest(of: "setagaya-secret"))
+    public static let administrator = Operator(id: "admin", role: .administrator, municipality: nil,
+                                               credential: OperatorCredential.digest(of: "admin-secret"))
+
+    public static func configuration(dataDirectory: String) throws -> Configuration {
+        let tokyo = PrefectureConfiguration(
+            code: PrefectureCode("13")!, name: "Tokyo-to", nameJa: "東京都",
+            signingCA: CAConfiguration(operatorName: "Test Tokyo"),
+            userAuthenticationCA: CAConfiguration(operatorName: "Test Tokyo"),
+            municipalities: [
+                .init(code: chiyoda, name: "Chiyoda-ku", nameJa: "千代田区", crlShards: nil),
+                .init(code: shibuya, name: "Shibuya-ku", nameJa: "渋谷区", crlShards: nil),
+                .init(code: setagaya, name: "Setagaya-ku", nameJa: "世田谷区", crlShards: 4),
+            ])
+        let service = ServiceConfiguration(
+            mode: .development, publicBaseURL: "http://ca.test", listen: .init(host: "127.0.0.1", port: 0),
+            dataDirectory: dataDirectory, userAuthenticationCRLShards: 8, keyEncryptionIterations: 1_000,
+            operators: [chiyodaDesk, shibuyaDesk, setagayaDesk, administrator])
+        return try Configuration(service: service, prefectures: [tokyo])
+    }
+
+    public static func make() throws -> TestService {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("jpki-ca-test-\(UUID().uuidString)")
+        let logs = CapturedLogs()
+        let configuration = try configuration(dataDirectory: directory.path)
+        let runtime = try ServiceRuntime.open(configuration: configuration, dataDirectory: directory, environment: [:],
+                                              logger: Logger(label: "test") { _ in CapturedLogHandler(logs: logs) })
+        return TestService(runtime: runtime, directory: directory, logs: logs)
+    }
+
+    public var databasePath: String { directory.appendingPathComponent("jpki-ca.sqlite").path }
+
+    public func authority(_ kind: CertificateKind) -> CertificateAuthority {
+        runtime.authorities.authority(for: CertificateAuthorityID(prefecture: PrefectureCode("13")!, kind: kind))!
+    }
+
+    public func remove() {
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
