@@ -20,9 +20,9 @@ public struct CAProvisioning: Sendable {
         certificateDirectory.appendingPathComponent("\(ca.prefecture)-\(ca.kind).cert.pem")
     }
 
-    /// Whether either half of the CA's material exists.
+    /// Whether the CA's certificate exists (its key is written first, so a certificate implies a key).
     public func isProvisioned(_ ca: CertificateAuthorityID) -> Bool {
-        vault.hasKey(for: ca) || FileManager.default.fileExists(atPath: certificatePath(for: ca).path)
+        FileManager.default.fileExists(atPath: certificatePath(for: ca).path)
     }
 
     public func provision(_ ca: CertificateAuthorityID, operatorName: String, development: Bool,
@@ -31,7 +31,8 @@ public struct CAProvisioning: Sendable {
         guard !FileManager.default.fileExists(atPath: certificatePath.path) else {
             throw AuthorityError.alreadyInitialised(path: certificatePath.path)
         }
-        let key = try vault.generateKey(for: ca)
+        // A key without a certificate is what a crash between the two writes leaves: finish the job.
+        let key = vault.hasKey(for: ca) ? try vault.key(for: ca) : try vault.generateKey(for: ca)
         let certificate = try CACertificateFactory.selfSigned(
             ca: ca, operatorName: operatorName, development: development, key: key,
             publication: publication, now: now)

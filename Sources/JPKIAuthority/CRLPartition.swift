@@ -62,7 +62,7 @@ public struct CRLPartition: Sendable, Hashable, CustomStringConvertible {
     /// The directoryName of the partition, of the form the real service uses:
     /// `C=JP, O=JPKI, OU=JPKI for digital signature, OU=CRL Distribution Points, OU=<prefecture>,
     /// CN=<municipality>`. A sharded municipality moves to an OU and the shard becomes the CN;
-    /// user-authentication partitions name no place at all.
+    /// user-authentication partitions name only the prefecture, as their issuer already does.
     public func directoryName(prefectureName: String, municipalityName: String?) throws -> DistinguishedName {
         try DistinguishedName {
             CountryName("JP")
@@ -79,6 +79,9 @@ public struct CRLPartition: Sendable, Hashable, CustomStringConvertible {
                     CommonName(municipalityName ?? "")
                 }
             case .hashShard(let shard):
+                // The prefecture is no secret (the issuing CA is the prefecture's); the place
+                // within it is.
+                OrganizationalUnitName(prefectureName)
                 CommonName("Shard \(twoDigits(shard))")
             }
         }

@@ -52,25 +52,40 @@ public struct FileKeyVault: CAKeyVault {
     }
 }
 
-/// Files that hold secrets: created with O_EXCL and mode 0600, then synced, so an existing
-/// secret is never overwritten and a crash never leaves a half-written one behind a valid name.
+/// Files that hold secrets (mode 0600), written so that an existing file is never overwritten
+/// and a crash never leaves a half-written file under the real name: the bytes go to a
+/// temporary file that is synced, then hard-linked to the real name (link(2) fails rather than
+/// replace), and the directory is synced.
 public enum SecretFile {
     public static func createExclusively(at url: URL, contents: Data) throws {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else {
+        let directory = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        guard !FileManager.default.fileExists(atPath: url.path) else { throw AuthorityError.alreadyInitialised(path: url.path) }
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        defer { unlink(temporary.path) }
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        do {
+            defer { close(fd) }
+            try contents.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                    guard n > 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+                    offset += n
+                }
+            }
+            guard fsync(fd) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        }
+        guard link(temporary.path, url.path) == 0 else {
             if errno == EEXIST { throw AuthorityError.alreadyInitialised(path: url.path) }
             throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
         }
-        defer { close(fd) }
-        try contents.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                guard n > 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-                offset += n
-            }
+        let directoryFD = open(directory.path, O_RDONLY)
+        if directoryFD >= 0 {
+            fsync(directoryFD)
+            close(directoryFD)
         }
-        guard fsync(fd) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
     }
 }

@@ -1,6 +1,7 @@
 import X509
 
-/// Certificate serial numbers: 128 bits from the system CSPRNG, positive, 16 octets.
+/// Certificate serial numbers: 16 octets from the system CSPRNG with the top two bits fixed
+/// (126 random bits), positive, always 16 octets long.
 ///
 /// RFC 5280 §4.1.2.2 allows at most 20 octets and asks for positive integers; the CA/Browser
 /// Forum's baseline asks for at least 64 bits of CSPRNG output. Random serials also mean a

@@ -78,9 +78,16 @@ public struct Configuration: Sendable {
         guard (1...256).contains(service.userAuthenticationCRLShards) else {
             throw .invalid(file: "service.yaml", reason: "userAuthenticationCRLShards must be 1…256")
         }
+        if service.mode == .production, let iterations = service.keyEncryptionIterations, iterations < 100_000 {
+            throw .invalid(file: "service.yaml", reason: "keyEncryptionIterations below 100000 is for tests, not production")
+        }
         var ids = Set<String>()
+        var credentials = Set<String>()
         for op in service.operators {
             guard ids.insert(op.id).inserted else { throw .invalid(file: "service.yaml", reason: "operator \(op.id) is listed twice") }
+            guard credentials.insert(op.credential).inserted else {
+                throw .invalid(file: "service.yaml", reason: "operator \(op.id) shares its credential with another operator")
+            }
             guard OperatorCredential.parseDigest(op.credential) != nil else {
                 throw .invalid(file: "service.yaml", reason: "operator \(op.id): credential must be sha256:<64 hex digits>")
             }

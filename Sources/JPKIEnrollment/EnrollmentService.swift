@@ -61,7 +61,8 @@ public struct EnrollmentService: Sendable {
     public func issue(_ application: ValidatedApplication, by requester: Operator,
                       now: Date = Date()) async throws -> [IssuedCertificate] {
         let residentHash = hasher.hash(application.residentCode)
-        for attempt in 1...3 {
+        var attempt = 1
+        while true {
             var signed: [(CertificateRecord, IssuedCertificate)] = []
             for kind in application.kinds {
                 let renewing = try await database.currentCertificate(residentHash: residentHash, kind: kind, at: now)
@@ -83,10 +84,11 @@ public struct EnrollmentService: Sendable {
                 }
                 return issued
             } catch StoreError.duplicateSerial(let ca, let serial) where attempt < 3 {
+                // 126 random bits make this all but impossible; the signed duplicates are dropped.
                 logger.warning("serial collision, signing again", metadata: ["ca": "\(ca)", "serial": "\(serial)"])
+                attempt += 1
             }
         }
-        preconditionFailure("three serial collisions in a 127-bit space")
     }
 
     func sign(_ kind: CertificateKind, for application: ValidatedApplication, residentHash: Data, renewing: Date?,
@@ -101,8 +103,11 @@ public struct EnrollmentService: Sendable {
             municipalityShards: application.municipality.shardCount,
             userAuthenticationShards: configuration.service.userAuthenticationCRLShards)
         let notBefore = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
-        let notAfter = CertificateLifetime.notAfter(issuance: now, born: application.fourItems.dateOfBirth,
-                                                    cardExpiry: application.cardExpiry, renewing: renewing)
+        // A certificate never outlives its CA (RFC 5280 §6.1.3 would reject the tail anyway): the
+        // profile's end is cut to the CA's, until CA key rollover issues from a newer generation.
+        let notAfter = min(factory.authority.certificate.notValidAfter,
+                           CertificateLifetime.notAfter(issuance: now, born: application.fourItems.dateOfBirth,
+                                                        cardExpiry: application.cardExpiry, renewing: renewing))
         let content = EndEntityContent(
             kind: kind, serialNumber: serial, publicKey: application.keys[kind]!, notBefore: notBefore,
             notAfter: notAfter, opaqueID: EndEntityContent.makeOpaqueID(),

@@ -20,8 +20,11 @@ public struct ServiceRuntime: Sendable {
                                   environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
         if let value = environment["JPKI_CA_PASSPHRASE"], !value.isEmpty { return value }
         if let file = environment["JPKI_CA_PASSPHRASE_FILE"] {
-            let text = try String(contentsOfFile: file, encoding: .utf8)
-            return text.trimmingCharacters(in: .newlines)
+            let text = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .newlines)
+            guard !text.isEmpty else {
+                throw ConfigurationError.invalid(file: file, reason: "the CA passphrase file is empty")
+            }
+            return text
         }
         guard configuration.service.mode == .development else {
             throw ConfigurationError.invalid(file: "environment",
@@ -43,14 +46,32 @@ public struct ServiceRuntime: Sendable {
                               publication: PublicationPoints(baseURL: configuration.service.publicBaseURL))
     }
 
-    /// Creates the material of every configured CA that has none, and the resident-code key.
+    /// Creates the material of every configured CA that has none, and the resident-code key, and
+    /// records each new CA in the audit log. The data directory is made private (0700): it holds
+    /// the keys and a database of certificates that carry the four items.
     public static func initialise(_ configuration: Configuration, dataDirectory: URL, passphrase: String,
-                                  now: Date = Date()) throws -> [CertificateAuthorityID] {
+                                  actor: String, now: Date = Date()) throws -> [CertificateAuthorityID] {
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: dataDirectory.path)
         let provisioning = provisioning(configuration, dataDirectory: dataDirectory, passphrase: passphrase)
         let created = try AuthorityRegistry.provisionMissing(configuration, with: provisioning, now: now)
         _ = try ResidentCodeHasher(directory: provisioning.certificateDirectory, passphrase: passphrase, createIfMissing: true,
                                    iterations: configuration.service.keyEncryptionIterations ?? EncryptedPrivateKeyInfo.defaultIterations)
+        if !created.isEmpty {
+            let database = try CertificateDatabase(path: databasePath(in: dataDirectory))
+            for id in created {
+                let certificate = try provisioning.load(id).certificate
+                try database.audit(AuditEvent(actor: actor, action: "ca.created", details: [
+                    "ca": id.description, "subject": certificate.subject.description,
+                    "serial": certificate.serialNumber.hex, "mode": configuration.service.mode.rawValue,
+                ]), at: now)
+            }
+        }
         return created
+    }
+
+    public static func databasePath(in dataDirectory: URL) -> String {
+        dataDirectory.appendingPathComponent("jpki-ca.sqlite").path
     }
 
     /// Opens the service. In development mode, missing CAs are created first (and logged loudly);
@@ -60,7 +81,8 @@ public struct ServiceRuntime: Sendable {
                             logger: Logger) throws -> ServiceRuntime {
         let passphrase = try passphrase(for: configuration, environment: environment)
         if configuration.service.mode == .development {
-            let created = try initialise(configuration, dataDirectory: dataDirectory, passphrase: passphrase)
+            let created = try initialise(configuration, dataDirectory: dataDirectory, passphrase: passphrase,
+                                         actor: "development-start")
             for id in created {
                 logger.warning("created DEVELOPMENT CA \(id): its key is protected by a published passphrase and must never be trusted")
             }
@@ -69,7 +91,7 @@ public struct ServiceRuntime: Sendable {
         let authorities = try AuthorityRegistry.load(configuration, with: provisioning)
         let hasher = try ResidentCodeHasher(directory: provisioning.certificateDirectory, passphrase: passphrase,
                                             createIfMissing: false)
-        let database = try CertificateDatabase(path: dataDirectory.appendingPathComponent("jpki-ca.sqlite").path)
+        let database = try CertificateDatabase(path: databasePath(in: dataDirectory))
         return ServiceRuntime(
             configuration: configuration, database: database, authorities: authorities,
             enrollment: EnrollmentService(configuration: configuration, authorities: authorities, database: database,

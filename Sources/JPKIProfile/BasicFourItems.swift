@@ -62,7 +62,9 @@ public struct BasicFourItems: Sendable, Hashable, Codable {
     private static func checkText(_ text: String, field: String, limit: Int) -> Violation? {
         if text.isEmpty { return Violation(field: field, rule: .empty) }
         if text.count > limit { return Violation(field: field, rule: .tooLong) }
-        if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        // Control and format characters (Cc, Cf: e.g. U+202E RIGHT-TO-LEFT OVERRIDE) would let an
+        // item display as something other than what it is.
+        if text.unicodeScalars.contains(where: { [.control, .format].contains($0.properties.generalCategory) }) {
             return Violation(field: field, rule: .controlCharacters)
         }
         return nil

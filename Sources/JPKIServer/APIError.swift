@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import JPKIEnrollment
+import NIOCore
 
 /// Every error the API returns: JSON `{"error": {"code", "field", "message"}}` with a stable code.
 public struct APIError: Error, HTTPResponseError, Sendable {
@@ -53,12 +54,12 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         } catch let error as EnrollmentError {
             throw APIError(error)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, code: "body_too_large", "the request body is larger than this endpoint accepts")
         } catch let error as HTTPError {
             let code = switch error.status {
             case .notFound: "not_found"
-            case .methodNotAllowed: "method_not_allowed"
             case .contentTooLarge: "body_too_large"
-            case .unauthorized: "unauthenticated"
             default: "http_\(error.status.code)"
             }
             throw APIError(error.status, code: code, error.body ?? error.status.reasonPhrase)

@@ -84,7 +84,7 @@ public enum APIRoutes {
     }
 
     static func enroll(_ runtime: ServiceRuntime, _ request: Request, _ context: OperatorRequestContext) async throws -> Response {
-        let requester = try context.requireOperator()
+        let requester = try context.requireOperator(request)
         let body = try await request.body.collect(upTo: maximumBodySize)
         let application = try EnrollmentApplication.decode(json: body.readableBytesView)
         let issued = try await runtime.enrollment.enroll(application, by: requester)
@@ -118,7 +118,7 @@ public enum APIRoutes {
     /// certificate's municipality may fetch one.
     static func fetchCertificate(_ runtime: ServiceRuntime, _ request: Request,
                                  _ context: OperatorRequestContext) async throws -> Response {
-        let requester = try context.requireOperator()
+        let requester = try context.requireOperator(request)
         let serial = (context.parameters.get("serial") ?? "").lowercased()
         guard let prefecture = PrefectureCode(context.parameters.get("prefecture") ?? ""),
               let kind = CertificateKind(rawValue: context.parameters.get("kind") ?? "") else {
@@ -134,6 +134,12 @@ public enum APIRoutes {
         }
         let format = request.uri.queryParameters.get("format")
             ?? (request.headers[.accept]?.contains("application/x-pem-file") == true ? "pem" : "der")
+        guard ["json", "pem", "der"].contains(format) else {
+            throw APIError(.badRequest, code: "invalid_format", field: "format", "format is der, pem or json")
+        }
+        // A signing certificate carries the holder's four items: every read is on the record.
+        try runtime.database.audit(AuditEvent(actor: requester.id, action: "certificate.fetched",
+                                              details: ["ca": record.ca, "serial": record.serial, "format": format]))
         switch format {
         case "json":
             return try json(.ok, CertificateMetadata(
@@ -141,10 +147,8 @@ public enum APIRoutes {
                 notBefore: record.notBefore, notAfter: record.notAfter, crlPartition: record.partition,
                 revokedAt: record.revokedAt, revocationReason: record.revocationReason?.name,
                 successor: zip(record.successorCA, record.successorSerial).map { .init(issuer: $0, serial: $1) }))
-        case "pem", "der":
-            return try certificateResponse(try Certificate(derEncoded: Array(record.der)), pem: format == "pem")
         default:
-            throw APIError(.badRequest, code: "invalid_format", field: "format", "format is der, pem or json")
+            return try certificateResponse(try Certificate(derEncoded: Array(record.der)), pem: format == "pem")
         }
     }
 

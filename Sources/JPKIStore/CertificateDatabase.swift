@@ -2,10 +2,10 @@ import Foundation
 import GRDB
 
 /// The CA's SQLite database: WAL mode, `synchronous = FULL` so that a committed transaction
-/// survives a crash of the process or the machine, foreign keys on, versioned migrations.
+/// survives a crash of the process or the machine, and versioned migrations.
 ///
-/// Only this module writes SQL; the rest of the service sees ``CertificateRepository`` and
-/// ``AuditLog``.
+/// Only this module writes SQL; the rest of the service calls the methods on this type
+/// (certificates in CertificateRepository.swift, the audit log in AuditLog.swift).
 public final class CertificateDatabase: Sendable {
     let writer: DatabasePool
 

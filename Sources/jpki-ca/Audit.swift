@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JPKIEnrollment
 import JPKIStore
 
 struct Audit: ParsableCommand {
@@ -14,7 +15,7 @@ struct Audit: ParsableCommand {
 
         func run() throws {
             let configuration = try options.loadConfiguration()
-            let path = options.dataDirectory(configuration).appendingPathComponent("jpki-ca.sqlite").path
+            let path = ServiceRuntime.databasePath(in: options.dataDirectory(configuration))
             guard FileManager.default.fileExists(atPath: path) else { throw CommandFailure("no database at \(path)") }
             switch try CertificateDatabase(path: path).verifyAuditLog() {
             case .intact(let entries):

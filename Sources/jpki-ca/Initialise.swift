@@ -18,7 +18,8 @@ struct Initialise: ParsableCommand {
         let configuration = try options.loadConfiguration()
         let passphrase = try ServiceRuntime.passphrase(for: configuration)
         let directory = options.dataDirectory(configuration)
-        let created = try ServiceRuntime.initialise(configuration, dataDirectory: directory, passphrase: passphrase)
+        let created = try ServiceRuntime.initialise(configuration, dataDirectory: directory, passphrase: passphrase,
+                                                    actor: "jpki-ca init")
         guard !created.isEmpty else {
             throw CommandFailure("every configured CA already exists under \(directory.path); nothing was overwritten")
         }
