@@ -19,7 +19,7 @@ public struct ServiceConfiguration: Sendable, Codable, Equatable {
     public var dataDirectory: String
     /// Hash shards of each user-authentication CA's CRLs.
     public var userAuthenticationCRLShards: Int
-    /// PBKDF2 rounds for newly encrypted keys.
+    /// PBKDF2 rounds for newly encrypted keys; default 600,000 in production, 1,000 in development.
     public var keyEncryptionIterations: Int?
     public var operators: [Operator]
 

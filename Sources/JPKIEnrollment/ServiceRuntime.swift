@@ -38,10 +38,17 @@ public struct ServiceRuntime: Sendable {
         return path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)
     }
 
+    /// PBKDF2 rounds for new keys: as configured, else 600,000 in production and 1,000 in
+    /// development, where the passphrase is published and stretching it would only slow starts.
+    static func keyEncryptionIterations(_ configuration: Configuration) -> Int {
+        configuration.service.keyEncryptionIterations
+            ?? (configuration.service.mode == .development ? 1_000 : EncryptedPrivateKeyInfo.defaultIterations)
+    }
+
     public static func provisioning(_ configuration: Configuration, dataDirectory: URL, passphrase: String) -> CAProvisioning {
         let keys = dataDirectory.appendingPathComponent("keys")
         let vault = FileKeyVault(directory: keys, passphrase: passphrase,
-                                 iterations: configuration.service.keyEncryptionIterations ?? EncryptedPrivateKeyInfo.defaultIterations)
+                                 iterations: keyEncryptionIterations(configuration))
         return CAProvisioning(vault: vault, certificateDirectory: keys,
                               publication: PublicationPoints(baseURL: configuration.service.publicBaseURL))
     }
@@ -56,7 +63,7 @@ public struct ServiceRuntime: Sendable {
         let provisioning = provisioning(configuration, dataDirectory: dataDirectory, passphrase: passphrase)
         let created = try AuthorityRegistry.provisionMissing(configuration, with: provisioning, now: now)
         _ = try ResidentCodeHasher(directory: provisioning.certificateDirectory, passphrase: passphrase, createIfMissing: true,
-                                   iterations: configuration.service.keyEncryptionIterations ?? EncryptedPrivateKeyInfo.defaultIterations)
+                                   iterations: keyEncryptionIterations(configuration))
         if !created.isEmpty {
             let database = try CertificateDatabase(path: databasePath(in: dataDirectory))
             for id in created {

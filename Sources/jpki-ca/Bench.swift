@@ -1,0 +1,236 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import Hummingbird
+import JPKIAuthority
+import JPKIConfiguration
+import JPKIEnrollment
+import JPKIProfile
+import JPKIServer
+import Logging
+import X509
+import _CryptoExtras
+
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks, measured against the machine's own limit in the same run.",
+        subcommands: [IssueBenchmark.self])
+}
+
+/// `jpki-ca bench issue`: end-to-end issuance (CSR check, build, sign, durable commit, audit)
+/// in-process and through the HTTP API, beside the raw RSA-2048 signing rate of this machine.
+struct IssueBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "issue",
+        abstract: "Measure certificates issued per second, in-process and over HTTP, against raw RSA-2048 signing.",
+        discussion: """
+            Runs on a throw-away development service in a temporary directory, built from the \
+            prefectures of --config. Each enrollment issues both certificates for a new resident. \
+            The HTTP part drives POST /v1/enrollments on loopback with wrk (apt-get install wrk).
+            """)
+
+    @Option(help: "The configuration directory whose prefectures to use.")
+    var config: String = "ca-config"
+
+    @Option(help: "Enrollments for the in-process run (two certificates each).")
+    var enrollments: Int = 3000
+
+    @Option(help: "Concurrent enrollments in-process; defaults to the number of cores.")
+    var concurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Seconds of HTTP load.")
+    var seconds: Int = 15
+
+    @Option(help: "Concurrent HTTP connections.")
+    var connections: Int = 8
+
+    func run() async throws {
+        var logger = Logger(label: "jpki-ca.bench")
+        logger.logLevel = .warning
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("jpki-ca-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var configuration = try Configuration.load(from: URL(fileURLWithPath: config))
+        configuration.service.mode = .development
+        configuration.service.keyEncryptionIterations = 1_000
+        configuration.service.dataDirectory = directory.path
+        let benchDesk = Operator(id: "bench-desk", role: .desk, municipality: configuration.prefectures[0].municipalities[0].code,
+                                 credential: OperatorCredential.digest(of: "bench-credential"))
+        configuration.service.operators = [benchDesk]
+        let runtime = try ServiceRuntime.open(configuration: configuration, dataDirectory: directory, environment: [:],
+                                              logger: logger)
+
+        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.operatingSystemVersionString)")
+        let raw = try rawSigningRate(seconds: 3)
+        print(String(format: "raw RSA-2048 sign, swift-crypto, 1 core:  %8.1f signatures/s", raw))
+        let openssl = opensslSigningRate()
+        if let openssl { print(String(format: "raw RSA-2048 sign, openssl speed, 1 core: %8.1f signatures/s", openssl)) }
+        let limit = max(raw, openssl ?? 0)
+
+        let keys = try (0..<16).map { _ in try _RSA.Signing.PrivateKey(keySize: .bits2048) }
+        let csrs = try keys.map { try csrPEM($0) }
+        let template = EnrollmentTemplate(municipality: benchDesk.municipality!, csrs: csrs)
+
+        // In-process.
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            func submit() {
+                let index = next
+                next += 1
+                group.addTask { _ = try await runtime.enrollment.enroll(template.application(index), by: benchDesk) }
+            }
+            for _ in 0..<min(concurrency, enrollments) { submit() }
+            while try await group.next() != nil {
+                if next < enrollments { submit() }
+            }
+        }
+        let elapsed = (ContinuousClock.now - start) / .seconds(1)
+        let inProcess = Double(enrollments * 2) / elapsed
+        print(String(format: "in-process: %d certificates in %.2f s = %8.1f certificates/s (%.2f x raw signing), concurrency %d",
+                     enrollments * 2, elapsed, inProcess, inProcess / limit, concurrency))
+
+        // HTTP, with wrk as the client.
+        let http = try await httpRate(runtime: runtime, template: template, logger: logger)
+        print(String(format: "HTTP:       %8.1f certificates/s (%.2f x raw signing), %d connections, %d s, p50 %@, p99 %@",
+                     http.certificatesPerSecond, http.certificatesPerSecond / limit, connections, seconds, http.p50, http.p99))
+        let verification = try runtime.database.verifyAuditLog()
+        print("audit log after the run: \(verification); certificates stored: \(try runtime.database.certificateCount())")
+    }
+
+    /// Signatures per second of one thread signing SHA-256 digests with an RSA-2048 key: the
+    /// physical limit of issuance on one core.
+    func rawSigningRate(seconds: Double) throws -> Double {
+        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let digest = SHA256.hash(data: Data("jpki-ca".utf8))
+        let clock = ContinuousClock()
+        let start = clock.now
+        var count = 0
+        while clock.now - start < .seconds(seconds) {
+            _ = try key.signature(for: digest, padding: .insecurePKCS1v1_5)
+            count += 1
+        }
+        return Double(count) / ((clock.now - start) / .seconds(1))
+    }
+
+    func opensslSigningRate() -> Double? {
+        guard let output = try? runTool("openssl", ["speed", "-seconds", "3", "rsa2048"]) else { return nil }
+        // "rsa 2048 bits 0.000397s 0.000020s   2517.5  51251.0"
+        guard let line = output.split(separator: "\n").last(where: { $0.hasPrefix("rsa 2048 bits") }) else { return nil }
+        let fields = line.split(separator: " ")
+        return fields.count >= 6 ? Double(fields[5]) : nil
+    }
+
+    struct HTTPResult {
+        let certificatesPerSecond: Double
+        let p50: String
+        let p99: String
+    }
+
+    func httpRate(runtime: ServiceRuntime, template: EnrollmentTemplate, logger: Logger) async throws -> HTTPResult {
+        let port = Int.random(in: 20_000..<40_000)
+        let app = Application(router: APIRoutes.router(runtime: runtime),
+                              configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("jpki-ca-bench-\(UUID().uuidString).lua")
+        defer { try? FileManager.default.removeItem(at: script) }
+        try template.wrkScript(credential: "bench-credential").write(to: script, atomically: true, encoding: .utf8)
+        return try await withThrowingTaskGroup(of: HTTPResult?.self) { group in
+            group.addTask { try await app.runService(); return nil }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(500))
+                let output = try runTool("wrk", ["-t1", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script.path,
+                                                 "http://127.0.0.1:\(port)/v1/enrollments"])
+                guard !output.contains("Non-2xx") else { throw CommandFailure("wrk saw failed requests:\n\(output)") }
+                func field(_ prefix: String) -> String? {
+                    output.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(prefix) }
+                        .map { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().joined(separator: " ") }
+                }
+                guard let rate = field("Requests/sec:").flatMap(Double.init) else {
+                    throw CommandFailure("could not read wrk's output:\n\(output)")
+                }
+                return HTTPResult(certificatesPerSecond: rate * 2, p50: field("50%") ?? "?", p99: field("99%") ?? "?")
+            }
+            defer { group.cancelAll() }
+            while let result = try await group.next() {
+                if let result { return result }
+            }
+            throw CommandFailure("the server stopped before the load finished")
+        }
+    }
+
+    func csrPEM(_ key: _RSA.Signing.PrivateKey) throws -> String {
+        let request = try CertificateSigningRequest(
+            version: .v1, subject: try DistinguishedName { CommonName("bench") }, privateKey: Certificate.PrivateKey(key),
+            attributes: CertificateSigningRequest.Attributes(), signatureAlgorithm: .sha256WithRSAEncryption)
+        return try request.serializeAsPEM().pemString
+    }
+}
+
+/// Applications for distinct synthetic residents, in-process and as a wrk script.
+struct EnrollmentTemplate: Sendable {
+    let municipality: MunicipalityCode
+    let csrs: [String]
+    static let name = "試験　太郎"
+    static let address = "東京都千代田区千代田一番"
+
+    func application(_ index: Int) -> EnrollmentApplication {
+        EnrollmentApplication(
+            municipalityCode: municipality.value, residentCode: String(format: "%011d", index + 1),
+            certificates: ["signing", "user-authentication"],
+            fourItems: .init(name: Self.name, nameSubstituteMap: String(repeating: "0", count: Self.name.count),
+                             dateOfBirth: "1980-04-01", sex: "1", address: Self.address,
+                             addressSubstituteMap: String(repeating: "0", count: Self.address.count)),
+            csrs: ["signing": csrs[(2 * index) % csrs.count], "user-authentication": csrs[(2 * index + 1) % csrs.count]])
+    }
+
+    /// A wrk script whose every request enrolls a new resident (resident codes from 50000000000 up).
+    func wrkScript(credential: String) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let bodies = try (0..<8).map { i -> String in
+            let text = String(decoding: try encoder.encode(application(i)), as: UTF8.self)
+            let marker = String(format: "%011d", i + 1)
+            let parts = text.components(separatedBy: "\"residentCode\":\"\(marker)\"")
+            return "{\(luaString(parts[0])), \(luaString(parts[1]))}"
+        }
+        return """
+            local bodies = {\(bodies.joined(separator: ",\n"))}
+            local counter = 0
+            wrk.method = "POST"
+            wrk.headers["Content-Type"] = "application/json"
+            wrk.headers["Authorization"] = "Bearer \(credential)"
+            request = function()
+              counter = counter + 1
+              local b = bodies[(counter % #bodies) + 1]
+              local code = string.format("%011d", 50000000000 + counter + math.random(0, 999999) * 100000)
+              return wrk.format(nil, nil, nil, b[1] .. '"residentCode":"' .. code .. '"' .. b[2])
+            end
+            """
+    }
+
+    func luaString(_ text: String) -> String {
+        "\"" + text.unicodeScalars.map { scalar -> String in
+            switch scalar {
+            case "\\": "\\\\"
+            case "\"": "\\\""
+            case "\n": "\\n"
+            default: scalar.isASCII ? String(scalar) : String(String(scalar).utf8.map { "\\\($0)" }.joined())
+            }
+        }.joined() + "\""
+    }
+}
+
+func runTool(_ tool: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [tool] + arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw CommandFailure("\(tool) failed (is it installed? apt-get install \(tool)):\n\(String(decoding: data, as: UTF8.self))")
+    }
+    return String(decoding: data, as: UTF8.self)
+}
