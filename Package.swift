@@ -28,11 +28,17 @@ let package = Package(
             name: "JPKIProfile",
             swiftSettings: swiftSettings
         ),
+        // The system's OpenSSL libcrypto: the CA's signing engine (see OpenSSLSigningKey.swift).
+        .systemLibrary(
+            name: "COpenSSLCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         // CA identities, keys, certificate building and signing.
         .target(
             name: "JPKIAuthority",
             dependencies: [
-                "JPKIProfile",
+                "JPKIProfile", "COpenSSLCrypto",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -90,6 +96,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),

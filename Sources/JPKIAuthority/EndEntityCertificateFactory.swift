@@ -34,8 +34,8 @@ public struct EndEntityContent: Sendable {
 
     /// A random opaque identifier for the subject CN: 96 bits from the CSPRNG, as 24 hex digits.
     public static func makeOpaqueID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<12).map { _ in String(format: "%02X", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
+        let digits = Array("0123456789ABCDEF".utf8)
+        return String(decoding: randomBytes(12).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] }, as: UTF8.self)
     }
 }
 

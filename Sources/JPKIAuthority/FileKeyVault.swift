@@ -8,6 +8,7 @@ import _CryptoExtras
 ///
 /// Keys are encrypted in every mode; development mode differs only in that its passphrase is a
 /// published constant (see ``developmentPassphrase``), which is why development keys protect nothing.
+/// Loaded keys sign through ``OpenSSLSigningKey``.
 public struct FileKeyVault: CAKeyVault {
     /// The passphrase of development keys. Public knowledge, on purpose.
     public static let developmentPassphrase = "jpki-ca development keys: NOT SECRET"
@@ -35,7 +36,7 @@ public struct FileKeyVault: CAKeyVault {
         let pkcs8 = try PEMDocument(pemString: key.pkcs8PEMRepresentation).derBytes
         let encrypted = try EncryptedPrivateKeyInfo(encrypting: pkcs8, passphrase: passphrase, iterations: iterations)
         try SecretFile.createExclusively(at: path(for: ca), contents: Data(try encrypted.pemEncoded().utf8))
-        return Certificate.PrivateKey(key)
+        return Certificate.PrivateKey(try OpenSSLSigningKey(pkcs8: pkcs8))
     }
 
     public func key(for ca: CertificateAuthorityID) throws -> Certificate.PrivateKey {
@@ -45,7 +46,7 @@ public struct FileKeyVault: CAKeyVault {
         }
         do {
             let pkcs8 = try EncryptedPrivateKeyInfo(pemEncoded: pem).decrypt(passphrase: passphrase)
-            return Certificate.PrivateKey(try _RSA.Signing.PrivateKey(derRepresentation: pkcs8))
+            return Certificate.PrivateKey(try OpenSSLSigningKey(pkcs8: Array(pkcs8)))
         } catch {
             throw AuthorityError.keyUnreadable(path: file.path, reason: "\(error)")
         }

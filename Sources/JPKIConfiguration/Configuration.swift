@@ -123,7 +123,7 @@ public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConverti
 /// dictionary to search); a slow password hash would only cap the enrollment rate.
 public enum OperatorCredential {
     public static func digest(of credential: String) -> String {
-        "sha256:" + SHA256.hash(data: Data(credential.utf8)).map { String(format: "%02x", $0) }.joined()
+        "sha256:" + Array(SHA256.hash(data: Data(credential.utf8))).lowercaseHex
     }
 
     static func parseDigest(_ text: String) -> String? {

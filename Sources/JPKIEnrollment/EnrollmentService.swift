@@ -23,7 +23,7 @@ public struct IssuedCertificate: Sendable {
 
 extension Certificate.SerialNumber {
     /// Lowercase hex of the serial's octets.
-    public var hex: String { bytes.map { String(format: "%02x", $0) }.joined() }
+    public var hex: String { bytes.lowercaseHex }
 }
 
 /// The registration authority (RA): turns a desk's application into certificates.
@@ -63,11 +63,11 @@ public struct EnrollmentService: Sendable {
         let residentHash = hasher.hash(application.residentCode)
         var attempt = 1
         while true {
+            let renewing = try await database.currentExpiries(residentHash: residentHash, at: now)
             var signed: [(CertificateRecord, IssuedCertificate)] = []
             for kind in application.kinds {
-                let renewing = try await database.currentCertificate(residentHash: residentHash, kind: kind, at: now)
                 signed.append(try sign(kind, for: application, residentHash: residentHash,
-                                       renewing: renewing?.notAfter, by: requester, now: now))
+                                       renewing: renewing[kind], by: requester, now: now))
             }
             do {
                 let supersessions = try await database.recordIssuance(signed.map(\.0), actor: requester.id, at: now)

@@ -32,12 +32,12 @@ public final class CertificateDatabase: Sendable {
                     municipality TEXT NOT NULL,
                     partition TEXT NOT NULL,           -- CRL partition, fixed at issuance
                     resident_hash BLOB NOT NULL,       -- HMAC-SHA256 of the resident code, never the code
-                    not_before DATETIME NOT NULL,
-                    not_after DATETIME NOT NULL,
-                    issued_at DATETIME NOT NULL,
+                    not_before INTEGER NOT NULL,       -- times: Unix seconds (see StoredTime)
+                    not_after INTEGER NOT NULL,
+                    issued_at INTEGER NOT NULL,
                     issued_by TEXT NOT NULL,
                     status TEXT NOT NULL,
-                    revoked_at DATETIME,
+                    revoked_at INTEGER,
                     revocation_reason INTEGER,         -- RFC 5280 §5.3.1 CRLReason
                     successor_ca TEXT,
                     successor_serial TEXT,

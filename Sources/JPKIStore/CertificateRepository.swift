@@ -15,13 +15,14 @@ extension CertificateDatabase {
     ///
     /// Returns the supersessions it made. Nothing is written if anything fails.
     public func recordIssuance(_ records: [CertificateRecord], actor: String, at now: Date) async throws -> [Supersession] {
-        try await writer.write { db in
+        let nowSeconds = StoredTime.seconds(now)
+        return try await writer.write { db in
             var supersessions: [Supersession] = []
             for record in records {
                 let previous = try Row.fetchAll(db, sql: """
                     SELECT ca, serial FROM certificate
                     WHERE resident_hash = ? AND kind = ? AND status = 'valid' AND not_after > ?
-                    """, arguments: [record.residentHash, record.kind.rawValue, now])
+                    """, arguments: [record.residentHash, record.kind.rawValue, nowSeconds])
                 for row in previous {
                     let old = Supersession(ca: row["ca"], serial: row["serial"],
                                            successorCA: record.ca, successorSerial: record.serial)
@@ -29,7 +30,7 @@ extension CertificateDatabase {
                         UPDATE certificate SET status = 'revoked', revoked_at = ?, revocation_reason = ?,
                             successor_ca = ?, successor_serial = ?
                         WHERE ca = ? AND serial = ?
-                        """, arguments: [now, RevocationReason.superseded.rawValue, old.successorCA,
+                        """, arguments: [nowSeconds, RevocationReason.superseded.rawValue, old.successorCA,
                                          old.successorSerial, old.ca, old.serial])
                     supersessions.append(old)
                 }
@@ -39,8 +40,9 @@ extension CertificateDatabase {
                             not_after, issued_at, issued_by, status, der)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'valid', ?)
                         """, arguments: [record.ca, record.serial, record.kind.rawValue, record.municipality.value,
-                                         record.partition, record.residentHash, record.notBefore, record.notAfter,
-                                         record.issuedAt, record.issuedBy, record.der])
+                                         record.partition, record.residentHash, StoredTime.seconds(record.notBefore),
+                                         StoredTime.seconds(record.notAfter), StoredTime.seconds(record.issuedAt),
+                                         record.issuedBy, record.der])
                 } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                     throw StoreError.duplicateSerial(ca: record.ca, serial: record.serial)
                 }
@@ -60,13 +62,19 @@ extension CertificateDatabase {
         }
     }
 
-    /// The valid, unexpired certificate of `kind` held by the resident with `residentHash`, if any.
-    public func currentCertificate(residentHash: Data, kind: CertificateKind, at now: Date) async throws -> CertificateRecord? {
+    /// When the resident's valid certificates of each kind expire: what the renewal rule needs
+    /// (CertificateLifetime). Reads only the expiry column, through the resident index.
+    public func currentExpiries(residentHash: Data, at now: Date) async throws -> [CertificateKind: Date] {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT * FROM certificate WHERE resident_hash = ? AND kind = ? AND status = 'valid' AND not_after > ?
-                ORDER BY issued_at DESC LIMIT 1
-                """, arguments: [residentHash, kind.rawValue, now]).map(CertificateRecord.init(row:))
+            var expiries: [CertificateKind: Date] = [:]
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT kind, MAX(not_after) AS not_after FROM certificate
+                WHERE resident_hash = ? AND status = 'valid' AND not_after > ? GROUP BY kind
+                """, arguments: [residentHash, StoredTime.seconds(now)])
+            while let row = try rows.next() {
+                if let kind = CertificateKind(rawValue: row["kind"]) { expiries[kind] = StoredTime.date(row["not_after"]) }
+            }
+            return expiries
         }
     }
 
@@ -92,10 +100,11 @@ extension CertificateRecord {
     init(row: Row) {
         self.init(ca: row["ca"], serial: row["serial"], kind: CertificateKind(rawValue: row["kind"])!,
                   municipality: try! MunicipalityCode(validating: row["municipality"]), partition: row["partition"],
-                  residentHash: row["resident_hash"], notBefore: row["not_before"], notAfter: row["not_after"],
-                  issuedAt: row["issued_at"], issuedBy: row["issued_by"], der: row["der"])
+                  residentHash: row["resident_hash"], notBefore: StoredTime.date(row["not_before"]),
+                  notAfter: StoredTime.date(row["not_after"]), issuedAt: StoredTime.date(row["issued_at"]),
+                  issuedBy: row["issued_by"], der: row["der"])
         status = CertificateStatus(rawValue: row["status"]) ?? .revoked
-        revokedAt = row["revoked_at"]
+        revokedAt = (row["revoked_at"] as Int64?).map(StoredTime.date)
         revocationReason = (row["revocation_reason"] as Int?).flatMap(RevocationReason.init(rawValue:))
         successorCA = row["successor_ca"]
         successorSerial = row["successor_serial"]

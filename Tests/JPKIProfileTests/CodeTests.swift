@@ -76,3 +76,11 @@ struct BasicFourItemsTests {
         #expect(items(addressMap: "000000").firstViolation(today: today) == .init(field: "addressSubstituteMap", rule: .substituteMapLength))
     }
 }
+
+@Suite("Hexadecimal")
+struct HexadecimalTests {
+    @Test func lowercaseTwoDigitsPerByte() {
+        #expect([0x00, 0x0f, 0xa0, 0xff].lowercaseHex == "000fa0ff")
+        #expect([UInt8]().lowercaseHex == "")
+    }
+}
