@@ -27,9 +27,10 @@ public enum CertificateLifetime {
                                 renewing: Date? = nil) -> Date {
         let today = JapanStandardTime.date(of: issuance)
         var nth = 5
+        // The window opens on the same day of the month three months before the current
+        // certificate's last day (JST).
         if let renewing, renewing > issuance,
-           let windowStart = JapanStandardTime.calendar.date(byAdding: .month, value: -renewalWindowMonths, to: renewing),
-           issuance >= windowStart {
+           today >= JapanStandardTime.date(of: renewing).addingMonths(-renewalWindowMonths) {
             nth = 6
         }
         var last = birthday(nth, after: today, born: born)

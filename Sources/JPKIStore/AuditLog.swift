@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import JPKIProfile
 
 /// One entry of the audit log, as recorded.
 public struct AuditEntry: Sendable, Equatable {
@@ -24,10 +25,27 @@ public struct AuditEvent: Sendable {
         self.details = details
     }
 
+    /// The details as a JSON object with sorted keys: one canonical text per event, which is
+    /// what the chain hashes. Strings are escaped as RFC 8259 §7 requires.
     var detailsJSON: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(details)) ?? Data("{}".utf8), as: UTF8.self)
+        func quoted(_ text: String) -> String {
+            var out = "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case _ where scalar.value < 0x20:
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+        return "{" + details.keys.sorted().map { "\(quoted($0)):\(quoted(details[$0]!))" }.joined(separator: ",") + "}"
     }
 }
 
@@ -52,15 +70,25 @@ public enum AuditLog {
         return Data(hasher.finalize())
     }
 
-    static let timestampFormat: Date.ISO8601FormatStyle = .iso8601.year().month().day()
-        .time(includingFractionalSeconds: true).timeZone(separator: .omitted)
+    /// `2026-11-21T20:43:52.123Z`: RFC 3339 in UTC with milliseconds.
+    public static func timestamp(_ date: Date) -> String {
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let day = CalendarDate(daysSinceEpoch: days)
+        let second = seconds - days * 86_400
+        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let millis = milliseconds - seconds * 1000
+        let fraction = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
+        return "\(day)T\(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60)).\(fraction)Z"
+    }
 
     /// Appends `event` within the caller's transaction.
     static func append(_ event: AuditEvent, at date: Date, in db: Database) throws {
         let last = try Row.fetchOne(db, sql: "SELECT sequence, entry_hash FROM audit_log ORDER BY sequence DESC LIMIT 1")
         let sequence: Int64 = (last?["sequence"] ?? 0) + 1
         let previous: Data = last?["entry_hash"] ?? genesisHash
-        let recordedAt = date.formatted(timestampFormat)
+        let recordedAt = timestamp(date)
         let details = event.detailsJSON
         let hash = entryHash(previous: previous, sequence: sequence, recordedAt: recordedAt,
                              actor: event.actor, action: event.action, details: details)

@@ -49,7 +49,7 @@ extension CertificateDatabase {
                 try AuditLog.append(AuditEvent(actor: actor, action: "certificate.issued", details: [
                     "ca": record.ca, "serial": record.serial, "kind": record.kind.rawValue,
                     "municipality": record.municipality.value, "partition": record.partition,
-                    "notAfter": record.notAfter.formatted(AuditLog.timestampFormat),
+                    "notAfter": AuditLog.timestamp(record.notAfter),
                 ]), at: now, in: db)
             }
             for old in supersessions {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import JPKIProfile
 
@@ -22,5 +23,32 @@ struct JapaneseEraTests {
     @Test("dates are parsed strictly", arguments: ["2023-02-29", "2023-13-01", "2023-1-01", "20230101", "abcd-ef-gh", "", "2023-04-31"])
     func invalidDates(text: String) {
         #expect(CalendarDate(iso8601: text) == nil)
+    }
+}
+
+@Suite("Day arithmetic")
+struct DayArithmeticTests {
+    @Test func dayNumbersRoundTripAgainstFoundation() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 0)!
+        for days in stride(from: Int64(-40_000), through: 80_000, by: 37) {
+            let date = CalendarDate(daysSinceEpoch: days)
+            #expect(date.daysSinceEpoch == days)
+            let parts = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: TimeInterval(days * 86_400)))
+            #expect((date.year, date.month, date.day) == (parts.year!, parts.month!, parts.day!))
+        }
+    }
+
+    @Test func japanIsNineHoursAhead() {
+        // 2026-11-21 14:59:59Z is 23:59:59 JST; one second later it is the 22nd in Japan.
+        #expect(JapanStandardTime.date(of: Date(timeIntervalSince1970: 1_795_273_199)).description == "2026-11-21")
+        #expect(JapanStandardTime.date(of: Date(timeIntervalSince1970: 1_795_273_200)).description == "2026-11-22")
+        #expect(JapanStandardTime.endOfDay(CalendarDate(iso8601: "2026-11-21")!) == Date(timeIntervalSince1970: 1_795_273_199))
+    }
+
+    @Test func addingMonthsClampsTheDay() {
+        #expect(CalendarDate(iso8601: "2027-05-31")!.addingMonths(-3).description == "2027-02-28")
+        #expect(CalendarDate(iso8601: "2028-05-31")!.addingMonths(-3).description == "2028-02-29")
+        #expect(CalendarDate(iso8601: "2027-01-15")!.addingMonths(-3).description == "2026-10-15")
     }
 }

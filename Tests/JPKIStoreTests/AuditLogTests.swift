@@ -81,3 +81,19 @@ struct AuditLogTests {
         #expect(try db.appliedMigrations() == ["v1: certificates and audit log"])
     }
 }
+
+@Suite("Audit entry encoding")
+struct AuditEncodingTests {
+    @Test func detailsAreCanonicalJSON() throws {
+        let event = AuditEvent(actor: "a", action: "b", details: ["z": "1", "a": "quote \" slash \\ line\n bell \u{07} 住所"])
+        #expect(event.detailsJSON == #"{"a":"quote \" slash \\ line\n bell \u0007 住所","z":"1"}"#)
+        let parsed = try JSONSerialization.jsonObject(with: Data(event.detailsJSON.utf8)) as? [String: String]
+        #expect(parsed == event.details)
+    }
+
+    @Test func timestampsAreRFC3339UTCWithMilliseconds() {
+        #expect(AuditLog.timestamp(Date(timeIntervalSince1970: 1_795_273_199.5)) == "2026-11-21T14:59:59.500Z")
+        #expect(AuditLog.timestamp(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+        #expect(AuditLog.timestamp(Date(timeIntervalSince1970: 951_782_400.007)) == "2000-02-29T00:00:00.007Z")
+    }
+}
