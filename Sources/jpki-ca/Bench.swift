@@ -36,14 +36,14 @@ struct IssueBenchmark: AsyncParsableCommand {
     @Option(help: "Enrollments for the in-process run (two certificates each).")
     var enrollments: Int = 3000
 
-    @Option(help: "Concurrent enrollments in-process; defaults to the number of cores.")
-    var concurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Concurrent enrollments in-process, as many desks at once would make.")
+    var concurrency: Int = 16
 
     @Option(help: "Seconds of HTTP load.")
     var seconds: Int = 15
 
     @Option(help: "Concurrent HTTP connections.")
-    var connections: Int = 8
+    var connections: Int = 16
 
     func run() async throws {
         var logger = Logger(label: "jpki-ca.bench")
