@@ -10,7 +10,7 @@ import _CryptoExtras
 ///
 /// Why not swift-crypto's `_RSA` for this one operation: its BoringSSL has no AVX-512 IFMA
 /// Montgomery code, and on the machines this CA runs on OpenSSL 3 computes RSA-2048 signatures
-/// about 3.5 times as fast (see docs/BENCHMARKS.md). Signing is the CA's bottleneck. Everything
+/// about 1.7 times as fast in the same process (see docs/BENCHMARKS.md). Signing is the CA's bottleneck. Everything
 /// else (certificate building, CSR verification, hashing, key generation and key encryption)
 /// stays in swift-crypto and swift-certificates. The key reaches OpenSSL as PKCS#8 DER, only in
 /// memory, after ``FileKeyVault`` decrypted it.

@@ -54,6 +54,8 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         } catch let error as EnrollmentError {
             throw APIError(error)
+        } catch is CancellationError {
+            throw CancellationError()  // the server is shutting down: not a failure of the request's own
         } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, code: "body_too_large", "the request body is larger than this endpoint accepts")
         } catch let error as HTTPError {
