@@ -10,22 +10,13 @@ import X509
 ///      policyQualifiers   SEQUENCE SIZE (1..MAX) OF PolicyQualifierInfo OPTIONAL }
 /// ```
 /// JPKI certificates name one policy and no qualifiers; qualifiers are skipped when reading.
-public struct CertificatePolicies: Hashable, Sendable, DERImplicitlyTaggable {
+public struct CertificatePolicies: Hashable, Sendable, NonCriticalExtension {
     public static let oid: ASN1ObjectIdentifier = [2, 5, 29, 32]
-    public static var defaultIdentifier: ASN1Identifier { .sequence }
 
     public var policies: [ASN1ObjectIdentifier]
 
     public init(_ policies: [ASN1ObjectIdentifier]) {
         self.policies = policies
-    }
-
-    /// Reads the extension from a certificate's extension.
-    public init(_ ext: Certificate.Extension) throws {
-        guard ext.oid == Self.oid else {
-            throw CertificateError.incorrectOIDForExtension(reason: "Expected \(Self.oid), got \(ext.oid)")
-        }
-        self = try CertificatePolicies(derEncoded: ext.value)
     }
 
     public init(derEncoded rootNode: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
@@ -57,13 +48,5 @@ public struct CertificatePolicies: Hashable, Sendable, DERImplicitlyTaggable {
         func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
             try coder.appendConstructedNode(identifier: identifier) { try $0.serialize(self.identifier) }
         }
-    }
-}
-
-extension CertificatePolicies: CertificateExtensionConvertible {
-    public func makeCertificateExtension() throws -> Certificate.Extension {
-        var serializer = DER.Serializer()
-        try serializer.serialize(self)
-        return Certificate.Extension(oid: Self.oid, critical: false, value: serializer.serializedBytes[...])
     }
 }

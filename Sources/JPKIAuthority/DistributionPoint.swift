@@ -43,21 +43,13 @@ public struct DistributionPoint: Hashable, Sendable {
 }
 
 /// The cRLDistributionPoints extension, RFC 5280 §4.2.1.13.
-public struct CRLDistributionPoints: Hashable, Sendable, DERImplicitlyTaggable {
+public struct CRLDistributionPoints: Hashable, Sendable, NonCriticalExtension {
     public static let oid: ASN1ObjectIdentifier = [2, 5, 29, 31]
-    public static var defaultIdentifier: ASN1Identifier { .sequence }
 
     public var points: [DistributionPoint]
 
     public init(_ points: [DistributionPoint]) {
         self.points = points
-    }
-
-    public init(_ ext: Certificate.Extension) throws {
-        guard ext.oid == Self.oid else {
-            throw CertificateError.incorrectOIDForExtension(reason: "Expected \(Self.oid), got \(ext.oid)")
-        }
-        self = try CRLDistributionPoints(derEncoded: ext.value)
     }
 
     public init(derEncoded rootNode: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
@@ -85,13 +77,5 @@ public struct CRLDistributionPoints: Hashable, Sendable, DERImplicitlyTaggable {
         func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
             try coder.appendConstructedNode(identifier: identifier) { try point.serializeDistributionPointName(into: &$0) }
         }
-    }
-}
-
-extension CRLDistributionPoints: CertificateExtensionConvertible {
-    public func makeCertificateExtension() throws -> Certificate.Extension {
-        var serializer = DER.Serializer()
-        try serializer.serialize(self)
-        return Certificate.Extension(oid: Self.oid, critical: false, value: serializer.serializedBytes[...])
     }
 }
