@@ -2,3 +2,5 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
+#include <openssl/err.h>
+#include <openssl/crypto.h>

@@ -27,13 +27,29 @@ public struct OpenSSLSigningKey: CustomPrivateKey, @unchecked Sendable {
         init(pkcs8 der: [UInt8]) throws {
             let key = der.withUnsafeBufferPointer { buffer -> OpaquePointer? in
                 var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-                return d2i_AutoPrivateKey(nil, &cursor, buffer.count)
+                let key = d2i_AutoPrivateKey(nil, &cursor, buffer.count)
+                // The whole buffer must be the key: trailing bytes mean it is not what we think.
+                guard cursor == buffer.baseAddress.map({ $0 + buffer.count }) else {
+                    key.map(EVP_PKEY_free)
+                    return nil
+                }
+                return key
             }
             guard let key, EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA else {
-                if let key { EVP_PKEY_free(key) }
+                key.map(EVP_PKEY_free)
+                ERR_clear_error()
                 throw Failure.unusableKey
             }
             pkey = key
+        }
+
+        /// The SubjectPublicKeyInfo DER of the key as libcrypto holds it.
+        func subjectPublicKeyInfo() throws -> [UInt8] {
+            var buffer: UnsafeMutablePointer<UInt8>?
+            let length = i2d_PUBKEY(pkey, &buffer)
+            guard length > 0, let buffer else { throw Failure.unusableKey }
+            defer { CRYPTO_free(buffer, #file, #line) }
+            return Array(UnsafeBufferPointer(start: buffer, count: Int(length)))
         }
 
         deinit {
@@ -50,7 +66,10 @@ public struct OpenSSLSigningKey: CustomPrivateKey, @unchecked Sendable {
             let status = signature.withUnsafeMutableBufferPointer { output in
                 EVP_PKEY_sign(context, output.baseAddress, &length, digest, digest.count)
             }
-            guard status == 1 else { throw Failure.signingFailed }
+            guard status == 1 else {
+                ERR_clear_error()  // leave no stale error on this thread's queue
+                throw Failure.signingFailed
+            }
             return Array(signature.prefix(length))
         }
 
@@ -64,6 +83,7 @@ public struct OpenSSLSigningKey: CustomPrivateKey, @unchecked Sendable {
                   EVP_PKEY_CTX_set_rsa_padding(context, RSA_PKCS1_PADDING) == 1,
                   EVP_PKEY_CTX_set_signature_md(context, EVP_sha256()) == 1 else {
                 EVP_PKEY_CTX_free(context)
+                ERR_clear_error()
                 throw Failure.signingFailed
             }
             return context
@@ -93,7 +113,8 @@ public struct OpenSSLSigningKey: CustomPrivateKey, @unchecked Sendable {
     public init(pkcs8 der: [UInt8]) throws {
         handle = try Handle(pkcs8: der)
         pkcs8 = der
-        publicKey = Certificate.PublicKey(try _RSA.Signing.PrivateKey(derRepresentation: der).publicKey)
+        // The public half as libcrypto sees it, so that the certificate names exactly the key that signs.
+        publicKey = try Certificate.PublicKey(derEncoded: try handle.subjectPublicKeyInfo())
     }
 
     public var defaultSignatureAlgorithm: Certificate.SignatureAlgorithm { .sha256WithRSAEncryption }

@@ -133,4 +133,33 @@ struct EnrollmentTests {
         let names = (a + b).map { $0.certificate.subject.description }
         #expect(Set(names).count == 4)
     }
+
+    /// The renewal rule through the store: re-enrolling within three months of the current
+    /// certificate's expiry runs to the sixth birthday; earlier, to the fifth.
+    @Test func earlyRenewalRunsToTheSixthBirthday() async throws {
+        let service = try TestService.make()
+        defer { service.remove() }
+        func endDay(_ issued: [IssuedCertificate]) -> [String] {
+            issued.map { JapanStandardTime.date(of: $0.certificate.notValidAfter).description }
+        }
+        func noonJST(_ day: String) -> Date {
+            JapanStandardTime.endOfDay(CalendarDate(iso8601: day)!).addingTimeInterval(-12 * 3600)
+        }
+        // Born 10 January 1990: today's certificates run to 10 January 2031.
+        let first = try await service.runtime.enrollment.enroll(
+            try Fixtures.application(residentCode: "11111111111", dateOfBirth: "1990-01-10"), by: TestService.chiyodaDesk)
+        #expect(endDay(first) == ["2031-01-10", "2031-01-10"])
+        // Renewed on 15 November 2030, inside the window (it opened on 10 October 2030).
+        let renewed = try await service.runtime.enrollment.enroll(
+            try Fixtures.application(residentCode: "11111111111", dateOfBirth: "1990-01-10", signingKey: 2, authKey: 3),
+            by: TestService.chiyodaDesk, now: noonJST("2030-11-15"))
+        #expect(endDay(renewed) == ["2036-01-10", "2036-01-10"])
+        // Another resident renewing on 9 October 2030, the day before the window opens.
+        _ = try await service.runtime.enrollment.enroll(
+            try Fixtures.application(residentCode: "22222222222", dateOfBirth: "1990-01-10"), by: TestService.chiyodaDesk)
+        let early = try await service.runtime.enrollment.enroll(
+            try Fixtures.application(residentCode: "22222222222", dateOfBirth: "1990-01-10", signingKey: 4, authKey: 5),
+            by: TestService.chiyodaDesk, now: noonJST("2030-10-09"))
+        #expect(endDay(early) == ["2035-01-10", "2035-01-10"])
+    }
 }
