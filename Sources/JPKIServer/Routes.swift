@@ -146,7 +146,7 @@ public enum APIRoutes {
                 issuer: record.ca, serial: record.serial, kind: record.kind.rawValue, status: record.status.rawValue,
                 notBefore: record.notBefore, notAfter: record.notAfter, crlPartition: record.partition,
                 revokedAt: record.revokedAt, revocationReason: record.revocationReason?.name,
-                successor: zip(record.successorCA, record.successorSerial).map { .init(issuer: $0, serial: $1) }))
+                successor: both(record.successorCA, record.successorSerial).map { .init(issuer: $0, serial: $1) }))
         default:
             return try certificateResponse(try Certificate(derEncoded: Array(record.der)), pem: format == "pem")
         }
@@ -175,7 +175,8 @@ public enum APIRoutes {
     }
 }
 
-private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
+/// Both values, or nil if either is missing.
+private func both<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
     guard let a, let b else { return nil }
     return (a, b)
 }

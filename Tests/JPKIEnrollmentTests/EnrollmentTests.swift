@@ -113,12 +113,12 @@ struct EnrollmentTests {
         for cert in issued {
             #expect(!Data(cert.der).contains(Data(code.utf8)))
         }
-        // Nowhere in the database files (main file and WAL), nor in any log line.
+        // Nowhere in the database files (main file and WAL, both present after a commit), nor in any log line.
         for suffix in ["", "-wal"] {
             let path = service.databasePath + suffix
-            if let bytes = FileManager.default.contents(atPath: path) {
-                #expect(!bytes.contains(Data(code.utf8)), "resident code found in \(path)")
-            }
+            let bytes = try #require(FileManager.default.contents(atPath: path), "no database file at \(path)")
+            #expect(!bytes.isEmpty)
+            #expect(!bytes.contains(Data(code.utf8)), "resident code found in \(path)")
         }
         #expect(!service.logs.all.isEmpty)
         #expect(service.logs.all.allSatisfy { !$0.contains(code) })
