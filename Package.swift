@@ -77,11 +77,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Revocation: change notices from the resident registry, holders' requests, bulk revocation.
+        .target(
+            name: "JPKIRevocation",
+            dependencies: [
+                "JPKIProfile", "JPKIAuthority", "JPKIStore", "JPKIConfiguration", "JPKIEnrollment",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // HTTP API.
         .target(
             name: "JPKIServer",
             dependencies: [
-                "JPKIProfile", "JPKIAuthority", "JPKIStore", "JPKIConfiguration", "JPKIEnrollment",
+                "JPKIProfile", "JPKIAuthority", "JPKIStore", "JPKIConfiguration", "JPKIEnrollment", "JPKIRevocation",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -92,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "jpki-ca",
             dependencies: [
-                "JPKIProfile", "JPKIAuthority", "JPKIStore", "JPKIConfiguration", "JPKIEnrollment", "JPKIServer",
+                "JPKIProfile", "JPKIAuthority", "JPKIStore", "JPKIConfiguration", "JPKIEnrollment", "JPKIRevocation", "JPKIServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

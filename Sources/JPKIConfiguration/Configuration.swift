@@ -81,6 +81,9 @@ public struct Configuration: Sendable {
         if service.mode == .production, let iterations = service.keyEncryptionIterations, iterations < 100_000 {
             throw .invalid(file: "service.yaml", reason: "keyEncryptionIterations below 100000 is for tests, not production")
         }
+        if let tolerance = service.noticeFutureToleranceSeconds, !(0...86_400).contains(tolerance) {
+            throw .invalid(file: "service.yaml", reason: "noticeFutureToleranceSeconds must be 0…86400")
+        }
         var ids = Set<String>()
         var credentials = Set<String>()
         for op in service.operators {
@@ -96,10 +99,12 @@ public struct Configuration: Sendable {
                 guard let code = op.municipality, municipality(code) != nil else {
                     throw .invalid(file: "service.yaml", reason: "desk operator \(op.id) must name a configured municipality")
                 }
-            case .administrator:
+            case .administrator, .callCentre:
                 guard op.municipality == nil else {
-                    throw .invalid(file: "service.yaml", reason: "administrator \(op.id) must not name a municipality")
+                    throw .invalid(file: "service.yaml", reason: "\(op.role.rawValue) \(op.id) must not name a municipality")
                 }
+            case .registryFeed:
+                break
             }
         }
     }

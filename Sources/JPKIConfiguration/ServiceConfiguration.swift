@@ -21,16 +21,22 @@ public struct ServiceConfiguration: Sendable, Codable, Equatable {
     public var userAuthenticationCRLShards: Int
     /// PBKDF2 rounds for newly encrypted keys; default 600,000 in production, 1,000 in development.
     public var keyEncryptionIterations: Int?
+    /// How far in the future a change notice's effective time may lie (clock skew between the
+    /// registry and the CA) before the notice is rejected; default 300 seconds.
+    public var noticeFutureToleranceSeconds: Int?
     public var operators: [Operator]
 
+    public var noticeFutureTolerance: TimeInterval { TimeInterval(noticeFutureToleranceSeconds ?? 300) }
+
     public init(mode: Mode, publicBaseURL: String, listen: Listen, dataDirectory: String, userAuthenticationCRLShards: Int,
-                keyEncryptionIterations: Int?, operators: [Operator]) {
+                keyEncryptionIterations: Int?, noticeFutureToleranceSeconds: Int? = nil, operators: [Operator]) {
         self.mode = mode
         self.publicBaseURL = publicBaseURL
         self.listen = listen
         self.dataDirectory = dataDirectory
         self.userAuthenticationCRLShards = userAuthenticationCRLShards
         self.keyEncryptionIterations = keyEncryptionIterations
+        self.noticeFutureToleranceSeconds = noticeFutureToleranceSeconds
         self.operators = operators
     }
 
@@ -50,13 +56,19 @@ public struct Operator: Sendable, Codable, Equatable {
     public enum Role: String, Sendable, Codable {
         /// A municipal enrollment desk (市町村窓口): enrolls residents of its own municipality only.
         case desk
-        /// CA operations.
+        /// CA operations: bulk revocation, and everything a desk may do, anywhere.
         case administrator
+        /// The resident registry's feed of change notices (異動等情報): delivers notices and
+        /// nothing else. Bound to a municipality, it may deliver only that municipality's notices.
+        case registryFeed = "registry-feed"
+        /// The call centre that takes lost-card calls at any hour: may suspend any certificate,
+        /// and do nothing else.
+        case callCentre = "call-centre"
     }
 
     public var id: String
     public var role: Role
-    /// Required for desk operators: the municipality they act for.
+    /// Required for desk operators, optional for a registry feed: the municipality they act for.
     public var municipality: MunicipalityCode?
     /// `sha256:<hex>` of the operator's bearer credential. The credential itself is never stored.
     public var credential: String

@@ -14,7 +14,8 @@ public struct IssuedCertificate: Sendable {
     public let certificate: Certificate
     public let der: [UInt8]
     public let partition: CRLPartition
-    /// The certificate of the same kind this one superseded, if the resident held one.
+    /// The resident's previous certificate of the same kind, now linked to this one: superseded
+    /// by this issuance, or already revoked by a change notice.
     public let supersedes: Supersession?
 
     /// The serial as lowercase hex: the form used in URLs and the store.

@@ -12,6 +12,8 @@ public struct ServiceRuntime: Sendable {
     public let database: CertificateDatabase
     public let authorities: AuthorityRegistry
     public let enrollment: EnrollmentService
+    /// Keys the resident code for matching (HMAC); the code itself is never stored.
+    public let residentCodes: ResidentCodeHasher
 
     /// Where the passphrase that protects CA keys comes from, in order: the environment variable
     /// `JPKI_CA_PASSPHRASE`, the file named by `JPKI_CA_PASSPHRASE_FILE`, and only in
@@ -102,6 +104,7 @@ public struct ServiceRuntime: Sendable {
         return ServiceRuntime(
             configuration: configuration, database: database, authorities: authorities,
             enrollment: EnrollmentService(configuration: configuration, authorities: authorities, database: database,
-                                          hasher: hasher, logger: logger))
+                                          hasher: hasher, logger: logger),
+            residentCodes: hasher)
     }
 }

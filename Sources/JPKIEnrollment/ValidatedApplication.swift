@@ -46,7 +46,7 @@ public struct ApplicationValidator: Sendable {
             throw EnrollmentError(.invalidResidentCode, field: "residentCode", "the resident code must be 11 digits")
         }
         let kinds = try requestedKinds(application)
-        let fourItems = try fourItemsOf(application, today: today)
+        let fourItems = try Self.fourItems(application.fourItems, today: today)
         let cardExpiry = try cardExpiryOf(application, today: today)
         if kinds.contains(.signing), !Eligibility.mayHold(.signing, born: fourItems.dateOfBirth, on: today) {
             throw EnrollmentError(.underAge, field: "fourItems.dateOfBirth",
@@ -98,8 +98,11 @@ public struct ApplicationValidator: Sendable {
         return kinds
     }
 
-    func fourItemsOf(_ application: EnrollmentApplication, today: CalendarDate) throws(EnrollmentError) -> BasicFourItems {
-        guard let fields = application.fourItems else {
+    /// The four items of an application or a change notice (`fourItems` in both), checked field
+    /// by field against the profile on `today` (JST).
+    public static func fourItems(_ fields: EnrollmentApplication.FourItemsFields?,
+                                 today: CalendarDate) throws(EnrollmentError) -> BasicFourItems {
+        guard let fields else {
             throw EnrollmentError(.missingField, field: "fourItems", "the basic four items are required")
         }
         func required(_ value: String?, _ name: String) throws(EnrollmentError) -> String {

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import JPKIEnrollment
+import JPKIRevocation
 import NIOCore
 
 /// Every error the API returns: JSON `{"error": {"code", "field", "message"}}` with a stable code.
@@ -19,6 +20,10 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     }
 
     public init(_ error: EnrollmentError) {
+        self.init(.init(code: error.httpStatus), code: error.code.rawValue, field: error.field, error.message)
+    }
+
+    public init(_ error: RevocationError) {
         self.init(.init(code: error.httpStatus), code: error.code.rawValue, field: error.field, error.message)
     }
 
@@ -54,6 +59,8 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         } catch let error as EnrollmentError {
             throw APIError(error)
+        } catch let error as RevocationError {
+            throw APIError(error)
         } catch is CancellationError {
             throw CancellationError()  // the server is shutting down: not a failure of the request's own
         } catch is NIOTooManyBytesError {
@@ -67,7 +74,7 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw APIError(error.status, code: code, error.body ?? error.status.reasonPhrase)
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
-            throw APIError(.internalServerError, code: "internal_error", "the request could not be completed; nothing was issued")
+            throw APIError(.internalServerError, code: "internal_error", "the request could not be completed; nothing was changed")
         }
     }
 }

@@ -26,6 +26,7 @@ public enum APIRoutes {
         router.get("/v1/certificates/:prefecture/:kind/:serial") { request, context in
             try await fetchCertificate(runtime, request, context)
         }
+        addRevocationRoutes(to: router, runtime: runtime)
         return router
     }
 
@@ -110,6 +111,19 @@ public enum APIRoutes {
         let revokedAt: Date?
         let revocationReason: String?
         let successor: EnrollmentResponse.Issued.Reference?
+
+        init(_ record: CertificateRecord) {
+            issuer = record.ca
+            serial = record.serial
+            kind = record.kind.rawValue
+            status = record.status.rawValue
+            notBefore = record.notBefore
+            notAfter = record.notAfter
+            crlPartition = record.partition
+            revokedAt = record.revokedAt
+            revocationReason = record.revocationReason?.name
+            successor = both(record.successorCA, record.successorSerial).map { .init(issuer: $0, serial: $1) }
+        }
     }
 
     /// A certificate by issuer and serial: DER by default, PEM with `?format=pem` or
@@ -119,16 +133,9 @@ public enum APIRoutes {
     static func fetchCertificate(_ runtime: ServiceRuntime, _ request: Request,
                                  _ context: OperatorRequestContext) async throws -> Response {
         let requester = try context.requireOperator(request)
-        let serial = (context.parameters.get("serial") ?? "").lowercased()
-        guard let prefecture = PrefectureCode(context.parameters.get("prefecture") ?? ""),
-              let kind = CertificateKind(rawValue: context.parameters.get("kind") ?? "") else {
-            throw APIError(.notFound, code: "unknown_ca", "no such CA")
-        }
-        guard !serial.isEmpty, serial.count <= 40, serial.allSatisfy(\.isHexDigit) else {
-            throw APIError(.badRequest, code: "invalid_serial", field: "serial", "a serial is given in hexadecimal")
-        }
-        let ca = CertificateAuthorityID(prefecture: prefecture, kind: kind).description
-        guard let record = try await runtime.database.certificate(ca: ca, serial: serial),
+        let (caID, serial) = try certificatePath(context)
+        let ca = caID.description
+        guard let record = try runtime.database.certificate(ca: ca, serial: serial),
               requester.role == .administrator || requester.municipality == record.municipality else {
             throw APIError(.notFound, code: "unknown_certificate", "no certificate \(serial) of \(ca) that you may see")
         }
@@ -142,14 +149,23 @@ public enum APIRoutes {
                                               details: ["ca": record.ca, "serial": record.serial, "format": format]))
         switch format {
         case "json":
-            return try json(.ok, CertificateMetadata(
-                issuer: record.ca, serial: record.serial, kind: record.kind.rawValue, status: record.status.rawValue,
-                notBefore: record.notBefore, notAfter: record.notAfter, crlPartition: record.partition,
-                revokedAt: record.revokedAt, revocationReason: record.revocationReason?.name,
-                successor: both(record.successorCA, record.successorSerial).map { .init(issuer: $0, serial: $1) }))
+            return try json(.ok, CertificateMetadata(record))
         default:
             return try certificateResponse(try Certificate(derEncoded: Array(record.der)), pem: format == "pem")
         }
+    }
+
+    /// The CA and serial of a `/v1/certificates/:prefecture/:kind/:serial` path.
+    static func certificatePath(_ context: OperatorRequestContext) throws -> (CertificateAuthorityID, String) {
+        let serial = (context.parameters.get("serial") ?? "").lowercased()
+        guard let prefecture = PrefectureCode(context.parameters.get("prefecture") ?? ""),
+              let kind = CertificateKind(rawValue: context.parameters.get("kind") ?? "") else {
+            throw APIError(.notFound, code: "unknown_ca", "no such CA")
+        }
+        guard !serial.isEmpty, serial.count <= 40, serial.allSatisfy(\.isHexDigit) else {
+            throw APIError(.badRequest, code: "invalid_serial", field: "serial", "a serial is given in hexadecimal")
+        }
+        return (CertificateAuthorityID(prefecture: prefecture, kind: kind), serial)
     }
 
     // MARK: - Encoding

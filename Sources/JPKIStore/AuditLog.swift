@@ -85,17 +85,35 @@ public enum AuditLog {
 
     /// Appends `event` within the caller's transaction.
     static func append(_ event: AuditEvent, at date: Date, in db: Database) throws {
-        let last = try Row.fetchOne(db, sql: "SELECT sequence, entry_hash FROM audit_log ORDER BY sequence DESC LIMIT 1")
-        let sequence: Int64 = (last?["sequence"] ?? 0) + 1
-        let previous: Data = last?["entry_hash"] ?? genesisHash
-        let recordedAt = timestamp(date)
-        let details = event.detailsJSON
-        let hash = entryHash(previous: previous, sequence: sequence, recordedAt: recordedAt,
-                             actor: event.actor, action: event.action, details: details)
-        try db.execute(sql: """
-            INSERT INTO audit_log (sequence, recorded_at, actor, action, details, previous_hash, entry_hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [sequence, recordedAt, event.actor, event.action, details, previous, hash])
+        var chain = try Chain(db)
+        try chain.append(event, at: date, in: db)
+    }
+
+    /// The end of the chain within one transaction: appending many entries reads the last one
+    /// once, not per entry (a batch of change notices appends thousands).
+    struct Chain {
+        private var sequence: Int64
+        private var hash: Data
+
+        init(_ db: Database) throws {
+            let last = try Row.fetchOne(db, sql: "SELECT sequence, entry_hash FROM audit_log ORDER BY sequence DESC LIMIT 1")
+            sequence = last?["sequence"] ?? 0
+            hash = last?["entry_hash"] ?? AuditLog.genesisHash
+        }
+
+        mutating func append(_ event: AuditEvent, at date: Date, in db: Database) throws {
+            let next = sequence + 1
+            let recordedAt = AuditLog.timestamp(date)
+            let details = event.detailsJSON
+            let entryHash = AuditLog.entryHash(previous: hash, sequence: next, recordedAt: recordedAt,
+                                               actor: event.actor, action: event.action, details: details)
+            try db.cachedStatement(sql: """
+                INSERT INTO audit_log (sequence, recorded_at, actor, action, details, previous_hash, entry_hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [next, recordedAt, event.actor, event.action, details, hash, entryHash])
+            sequence = next
+            hash = entryHash
+        }
     }
 
     /// The outcome of checking the chain.

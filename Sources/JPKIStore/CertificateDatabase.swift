@@ -62,6 +62,34 @@ public final class CertificateDatabase: Sendable {
                     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                 """)
         }
+        migrator.registerMigration("v2: holds and change notices") { db in
+            // Holds need no new column: a suspended certificate has status 'suspended' and its
+            // revoked_at / revocation_reason (certificateHold) until it is resumed or revoked.
+            try db.execute(sql: """
+                CREATE TABLE change_notice (
+                    notice_id TEXT PRIMARY KEY,        -- unique within the feed: the exactly-once key
+                    kind TEXT NOT NULL,
+                    outcome TEXT NOT NULL,             -- applied | no-match
+                    effective_at INTEGER NOT NULL,
+                    ingested_at INTEGER NOT NULL,
+                    feed TEXT NOT NULL,                -- the operator that delivered it
+                    revoked INTEGER NOT NULL           -- certificates it revoked
+                ) WITHOUT ROWID;
+                CREATE INDEX change_notice_by_time ON change_notice(ingested_at);
+
+                CREATE TABLE notice_rejection (
+                    id INTEGER PRIMARY KEY,
+                    notice_id TEXT,                    -- when the line had one
+                    kind TEXT,
+                    code TEXT NOT NULL,
+                    field TEXT,
+                    line INTEGER,
+                    rejected_at INTEGER NOT NULL,
+                    feed TEXT NOT NULL
+                );
+                CREATE INDEX notice_rejection_by_time ON notice_rejection(rejected_at);
+                """)
+        }
         return migrator
     }
 

@@ -1,35 +1,14 @@
 import Foundation
 import JPKIProfile
 
-/// Where a certificate stands. Holds (suspension) arrive with the revocation work.
+/// Where a certificate stands.
+///
+/// `suspended` is a hold (RFC 5280 §5.3.1 certificateHold): the card was reported lost and the
+/// certificate may yet be resumed (back to `valid`) or revoked. `revoked` is final.
 public enum CertificateStatus: String, Sendable, Codable {
     case valid
+    case suspended
     case revoked
-}
-
-/// CRLReason codes of RFC 5280 §5.3.1, as the real service uses them.
-public enum RevocationReason: Int, Sendable, Codable, CaseIterable {
-    case unspecified = 0
-    case keyCompromise = 1
-    case cACompromise = 2
-    case affiliationChanged = 3
-    case superseded = 4
-    case cessationOfOperation = 5
-    case certificateHold = 6
-    case removeFromCRL = 8
-
-    public var name: String {
-        switch self {
-        case .unspecified: "unspecified"
-        case .keyCompromise: "keyCompromise"
-        case .cACompromise: "cACompromise"
-        case .affiliationChanged: "affiliationChanged"
-        case .superseded: "superseded"
-        case .cessationOfOperation: "cessationOfOperation"
-        case .certificateHold: "certificateHold"
-        case .removeFromCRL: "removeFromCRL"
-        }
-    }
 }
 
 /// A certificate as the store keeps it.
@@ -70,10 +49,13 @@ public struct CertificateRecord: Sendable, Equatable {
     }
 }
 
-/// A certificate that an issuance superseded: revoked with reason `superseded` and linked to its successor.
+/// A certificate that an issuance linked to its successor: superseded (revoked with reason
+/// `superseded` by this issuance) or, if a change notice had already revoked it, only linked.
 public struct Supersession: Sendable, Equatable {
     public let ca: String
     public let serial: String
     public let successorCA: String
     public let successorSerial: String
+    /// Whether this issuance revoked it; `false` for a certificate that was already revoked.
+    public let revoked: Bool
 }

@@ -6,59 +6,80 @@ import JPKIProfile
 public enum StoreError: Error, Sendable, Equatable {
     /// A serial the CA already used: the caller draws a new one and signs again.
     case duplicateSerial(ca: String, serial: String)
+    /// No certificate of that CA has that serial.
+    case unknownCertificate(ca: String, serial: String)
+    /// The certificate cannot make this change from where it stands (a revoked one can change
+    /// no more; only a suspended one can be resumed).
+    case transitionNotAllowed(StatusChange, from: CertificateStatus)
 }
 
 extension CertificateDatabase {
-    /// Records newly signed certificates, all or nothing, in one transaction: for each, any valid
-    /// certificate of the same kind held by the same resident (matched by keyed hash) is revoked
-    /// as `superseded` and linked to it, and every change is appended to the audit log.
+    /// Records newly signed certificates, all or nothing, in one transaction. For each:
+    /// - any valid or suspended certificate of the same kind held by the same resident (matched by
+    ///   keyed hash) is revoked as `superseded` and linked to it;
+    /// - any certificate of the same kind that a change notice revoked (`affiliationChanged`) and
+    ///   that has no successor yet is linked to it, so that a government verifier can follow an
+    ///   old certificate to the current one after a move or a name change;
+    /// - every change is appended to the audit log.
     ///
-    /// Returns the supersessions it made. Nothing is written if anything fails.
+    /// Returns the supersessions and links it made. Nothing is written if anything fails.
     public func recordIssuance(_ records: [CertificateRecord], actor: String, at now: Date) async throws -> [Supersession] {
         let nowSeconds = StoredTime.seconds(now)
         return try await writer.write { db in
-            var supersessions: [Supersession] = []
+            var chain = try AuditLog.Chain(db)
+            var links: [Supersession] = []
             for record in records {
-                let previous = try Row.fetchAll(db, sql: """
-                    SELECT ca, serial FROM certificate
-                    WHERE resident_hash = ? AND kind = ? AND status = 'valid' AND not_after > ?
-                    """, arguments: [record.residentHash, record.kind.rawValue, nowSeconds])
-                for row in previous {
-                    let old = Supersession(ca: row["ca"], serial: row["serial"],
-                                           successorCA: record.ca, successorSerial: record.serial)
-                    try db.execute(sql: """
-                        UPDATE certificate SET status = 'revoked', revoked_at = ?, revocation_reason = ?,
-                            successor_ca = ?, successor_serial = ?
-                        WHERE ca = ? AND serial = ?
-                        """, arguments: [nowSeconds, RevocationReason.superseded.rawValue, old.successorCA,
-                                         old.successorSerial, old.ca, old.serial])
-                    supersessions.append(old)
+                let predecessors = try Row.fetchAll(db.cachedStatement(sql: """
+                    SELECT ca, serial, status, revocation_reason FROM certificate
+                    WHERE resident_hash = ? AND kind = ? AND (
+                        (status IN ('valid', 'suspended') AND not_after > ?)
+                        OR (status = 'revoked' AND revocation_reason = ? AND successor_serial IS NULL))
+                    """), arguments: [record.residentHash, record.kind.rawValue, nowSeconds,
+                                      RevocationReason.affiliationChanged.rawValue])
+                for row in predecessors {
+                    let status: String = row["status"]
+                    let link = Supersession(ca: row["ca"], serial: row["serial"], successorCA: record.ca,
+                                            successorSerial: record.serial, revoked: status != CertificateStatus.revoked.rawValue)
+                    if link.revoked {
+                        try db.cachedStatement(sql: """
+                            UPDATE certificate SET status = 'revoked', revoked_at = ?, revocation_reason = ?,
+                                successor_ca = ?, successor_serial = ?
+                            WHERE ca = ? AND serial = ?
+                            """).execute(arguments: [nowSeconds, RevocationReason.superseded.rawValue, link.successorCA,
+                                                     link.successorSerial, link.ca, link.serial])
+                    } else {
+                        try db.cachedStatement(sql: """
+                            UPDATE certificate SET successor_ca = ?, successor_serial = ? WHERE ca = ? AND serial = ?
+                            """).execute(arguments: [link.successorCA, link.successorSerial, link.ca, link.serial])
+                    }
+                    links.append(link)
                 }
                 do {
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         INSERT INTO certificate (ca, serial, kind, municipality, partition, resident_hash, not_before,
                             not_after, issued_at, issued_by, status, der)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'valid', ?)
-                        """, arguments: [record.ca, record.serial, record.kind.rawValue, record.municipality.value,
-                                         record.partition, record.residentHash, StoredTime.seconds(record.notBefore),
-                                         StoredTime.seconds(record.notAfter), StoredTime.seconds(record.issuedAt),
-                                         record.issuedBy, record.der])
+                        """).execute(arguments: [record.ca, record.serial, record.kind.rawValue, record.municipality.value,
+                                                 record.partition, record.residentHash, StoredTime.seconds(record.notBefore),
+                                                 StoredTime.seconds(record.notAfter), StoredTime.seconds(record.issuedAt),
+                                                 record.issuedBy, record.der])
                 } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                     throw StoreError.duplicateSerial(ca: record.ca, serial: record.serial)
                 }
-                try AuditLog.append(AuditEvent(actor: actor, action: "certificate.issued", details: [
+                try chain.append(AuditEvent(actor: actor, action: "certificate.issued", details: [
                     "ca": record.ca, "serial": record.serial, "kind": record.kind.rawValue,
                     "municipality": record.municipality.value, "partition": record.partition,
                     "notAfter": AuditLog.timestamp(record.notAfter),
                 ]), at: now, in: db)
             }
-            for old in supersessions {
-                try AuditLog.append(AuditEvent(actor: actor, action: "certificate.revoked", details: [
-                    "ca": old.ca, "serial": old.serial, "reason": RevocationReason.superseded.name,
-                    "successorCA": old.successorCA, "successorSerial": old.successorSerial,
-                ]), at: now, in: db)
+            for link in links {
+                var details = ["ca": link.ca, "serial": link.serial, "successorCA": link.successorCA,
+                               "successorSerial": link.successorSerial]
+                if link.revoked { details["reason"] = RevocationReason.superseded.name }
+                try chain.append(AuditEvent(actor: actor, action: link.revoked ? "certificate.revoked" : "certificate.linked",
+                                            details: details), at: now, in: db)
             }
-            return supersessions
+            return links
         }
     }
 
@@ -69,7 +90,7 @@ extension CertificateDatabase {
             var expiries: [CertificateKind: Date] = [:]
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT kind, MAX(not_after) AS not_after FROM certificate
-                WHERE resident_hash = ? AND status = 'valid' AND not_after > ? GROUP BY kind
+                WHERE resident_hash = ? AND status IN ('valid', 'suspended') AND not_after > ? GROUP BY kind
                 """, arguments: [residentHash, StoredTime.seconds(now)])
             while let row = try rows.next() {
                 if let kind = CertificateKind(rawValue: row["kind"]) { expiries[kind] = StoredTime.date(row["not_after"]) }
@@ -103,7 +124,7 @@ extension CertificateRecord {
                   residentHash: row["resident_hash"], notBefore: StoredTime.date(row["not_before"]),
                   notAfter: StoredTime.date(row["not_after"]), issuedAt: StoredTime.date(row["issued_at"]),
                   issuedBy: row["issued_by"], der: row["der"])
-        status = CertificateStatus(rawValue: row["status"]) ?? .revoked
+        status = CertificateStatus(rawValue: row["status"])!
         revokedAt = (row["revoked_at"] as Int64?).map(StoredTime.date)
         revocationReason = (row["revocation_reason"] as Int?).flatMap(RevocationReason.init(rawValue:))
         successorCA = row["successor_ca"]

@@ -1,0 +1,62 @@
+import Foundation
+import JPKIAuthority
+import JPKIConfiguration
+import JPKIProfile
+import JPKIStore
+import Logging
+
+/// An administrator's revocations of many certificates at once.
+public struct BulkRevocation: Sendable {
+    let database: CertificateDatabase
+    let logger: Logger
+
+    public init(database: CertificateDatabase, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    /// Revokes every valid or suspended certificate of `ca` with `cACompromise`: what a
+    /// compromise of the CA's key calls for. One transaction, one audit entry with the count.
+    public func revokeEverything(of ca: CertificateAuthorityID, by requester: Operator,
+                                 now: Date = Date()) async throws -> Int {
+        try Self.requireAdministrator(requester)
+        let count = try await database.revokeAll(ca: ca.description, reason: .cACompromise, actor: requester.id, at: now)
+        logger.critical("every certificate of a CA revoked", metadata: [
+            "ca": "\(ca)", "count": "\(count)", "operator": "\(requester.id)",
+        ])
+        return count
+    }
+
+    /// Revokes the listed serials of `ca` with `reason`, in one transaction. Blank lines are
+    /// ignored; a serial that is not lowercase or uppercase hexadecimal is refused with its line.
+    public func revoke(serialList text: String, of ca: CertificateAuthorityID, reason: RevocationReason,
+                       by requester: Operator, now: Date = Date()) async throws -> [(serial: String, result: CertificateDatabase.BulkRevocationResult)] {
+        try Self.requireAdministrator(requester)
+        guard HolderRequests.administratorReasons.contains(reason) else {
+            throw RevocationError(.invalidReason, field: "reason",
+                                  "the reason is one of \(HolderRequests.administratorReasons.map(\.name).joined(separator: ", "))")
+        }
+        var serials: [String] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let serial = line.trimmingCharacters(in: .whitespaces).lowercased()
+            if serial.isEmpty || serial.hasPrefix("#") { continue }
+            guard serial.count <= 40, serial.allSatisfy(\.isHexDigit) else {
+                throw RevocationError(.unknownCertificate, field: "line \(index + 1)", "\"\(serial)\" is not a serial in hexadecimal")
+            }
+            serials.append(serial)
+        }
+        let results = try await database.revoke(serials: serials, ca: ca.description, reason: reason,
+                                                actor: requester.id, at: now)
+        logger.notice("certificates revoked from a list", metadata: [
+            "ca": "\(ca)", "listed": "\(serials.count)", "operator": "\(requester.id)",
+            "revoked": "\(results.filter { $0 == .revoked }.count)",
+        ])
+        return Array(zip(serials, results)).map { (serial: $0.0, result: $0.1) }
+    }
+
+    static func requireAdministrator(_ requester: Operator) throws(RevocationError) {
+        guard requester.role == .administrator else {
+            throw RevocationError(.roleNotPermitted, field: nil, "only an administrator revokes in bulk")
+        }
+    }
+}
