@@ -141,6 +141,10 @@ let package = Package(
                            .product(name: "SwiftASN1", package: "swift-asn1"),
                            .product(name: "_CryptoExtras", package: "swift-crypto")]
         ),
+        .testTarget(
+            name: "JPKIRevocationTests",
+            dependencies: ["JPKIRevocation", "JPKIEnrollment", "JPKIStore", "JPKIConfiguration", "JPKIProfile", "JPKITestSupport"]
+        ),
         // Clients nobody here wrote: OpenSSL and Python cryptography against what we issue.
         .testTarget(
             name: "InteropTests",

@@ -11,10 +11,19 @@ public struct ResidentCodeHasher: Sendable {
     static let pemLabel = "JPKI RESIDENT CODE KEY"
     public static let fileName = "resident-code.hmac-key.pem"
 
-    private let secret: Data
+    /// HMAC keyed once: the key's inner and outer pads are hashed here, not per code, since
+    /// change notices are matched by the million. Each use works on its own copy.
+    private let keyed: KeyedHMAC
+
+    /// An HMAC state that is only ever copied, never mutated in place: a value whose hash
+    /// contexts are copy-on-write, so sharing it between threads is safe although swift-crypto
+    /// does not mark it Sendable.
+    private struct KeyedHMAC: @unchecked Sendable {
+        let state: HMAC<SHA256>
+    }
 
     public init(secret: Data) {
-        self.secret = secret
+        keyed = KeyedHMAC(state: HMAC(key: SymmetricKey(data: secret)))
     }
 
     /// Loads the secret from `directory`, creating it first if `createIfMissing`.
@@ -32,7 +41,7 @@ public struct ResidentCodeHasher: Sendable {
         }
         do {
             let bytes = try EncryptedPrivateKeyInfo(pemEncoded: pem, label: Self.pemLabel).decrypt(passphrase: passphrase)
-            secret = bytes
+            keyed = KeyedHMAC(state: HMAC(key: SymmetricKey(data: bytes)))
         } catch {
             throw AuthorityError.keyUnreadable(path: file.path, reason: "\(error)")
         }
@@ -40,6 +49,8 @@ public struct ResidentCodeHasher: Sendable {
 
     /// The 32-byte keyed hash of `code`.
     public func hash(_ code: ResidentCode) -> Data {
-        code.withDigits { Data(HMAC<SHA256>.authenticationCode(for: Data($0.utf8), using: SymmetricKey(data: secret))) }
+        var hmac = keyed.state
+        code.withDigits { hmac.update(data: Data($0.utf8)) }
+        return Data(hmac.finalize())
     }
 }

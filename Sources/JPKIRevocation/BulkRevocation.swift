@@ -28,7 +28,8 @@ public struct BulkRevocation: Sendable {
     }
 
     /// Revokes the listed serials of `ca` with `reason`, in one transaction. Blank lines are
-    /// ignored; a serial that is not lowercase or uppercase hexadecimal is refused with its line.
+    /// ignored; a line that is not a serial in hexadecimal refuses the whole list, naming the line,
+    /// before anything is revoked.
     public func revoke(serialList text: String, of ca: CertificateAuthorityID, reason: RevocationReason,
                        by requester: Operator, now: Date = Date()) async throws -> [(serial: String, result: CertificateDatabase.BulkRevocationResult)] {
         try Self.requireAdministrator(requester)
@@ -41,7 +42,7 @@ public struct BulkRevocation: Sendable {
             let serial = line.trimmingCharacters(in: .whitespaces).lowercased()
             if serial.isEmpty || serial.hasPrefix("#") { continue }
             guard serial.count <= 40, serial.allSatisfy(\.isHexDigit) else {
-                throw RevocationError(.unknownCertificate, field: "line \(index + 1)", "\"\(serial)\" is not a serial in hexadecimal")
+                throw RevocationError(.invalidSerial, field: "line \(index + 1)", "\"\(serial)\" is not a serial in hexadecimal")
             }
             serials.append(serial)
         }

@@ -38,6 +38,17 @@ public struct ChangeNotice: Sendable, Codable {
     /// The longest notice id accepted: registry systems use ids such as
     /// `<municipality>-<date>-<sequence>`; the cap keeps the table's key small.
     public static let maximumIDLength = 64
+
+    /// ASCII letters, digits and `-_.:/`.
+    static func isIDCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: ":"), UInt8(ascii: "/"):
+            true
+        default:
+            false
+        }
+    }
 }
 
 /// Checks a notice field by field, in the order of the fields, and reduces it to what the store
@@ -78,8 +89,7 @@ public struct ChangeNoticeValidator: Sendable {
             throw RevocationError(.missingField, field: "noticeId", "every notice needs its id, unique within the feed")
         }
         guard !noticeID.isEmpty, noticeID.utf8.count <= ChangeNotice.maximumIDLength,
-              noticeID.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)
-                  || "-_.:/".unicodeScalars.contains($0)) }) else {
+              noticeID.utf8.allSatisfy(ChangeNotice.isIDCharacter) else {
             throw RevocationError(.invalidNoticeID, field: "noticeId",
                                   "a notice id is 1–\(ChangeNotice.maximumIDLength) ASCII letters, digits and - _ . : /")
         }

@@ -65,7 +65,7 @@ public struct NoticeSummary: Sendable, Codable, Equatable {
 /// being written, whatever the length of the input. The next batch is parsed while the
 /// previous one is written, which keeps both cores busy.
 public struct NoticeIngestor: Sendable {
-    public static let defaultBatchSize = 2_000
+    public static let defaultBatchSize = 10_000
 
     let database: CertificateDatabase
     let validator: ChangeNoticeValidator

@@ -24,6 +24,7 @@ public struct RevocationError: Error, Sendable, Equatable, CustomStringConvertib
         case forbiddenMunicipality = "forbidden_municipality"
         // Holders' requests.
         case unknownCertificate = "unknown_certificate"
+        case invalidSerial = "invalid_serial"
         case transitionNotAllowed = "transition_not_allowed"
         case invalidReason = "invalid_reason"
     }

@@ -29,6 +29,10 @@ public struct AuditEvent: Sendable {
     /// what the chain hashes. Strings are escaped as RFC 8259 §7 requires.
     var detailsJSON: String {
         func quoted(_ text: String) -> String {
+            // Most values need no escaping at all: serials, codes, timestamps.
+            if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                return "\"" + text + "\""
+            }
             var out = "\""
             for scalar in text.unicodeScalars {
                 switch scalar {
@@ -63,9 +67,9 @@ public enum AuditLog {
                           action: String, details: String) -> Data {
         var hasher = SHA256()
         hasher.update(data: previous)
-        for field in ["\(sequence)", recordedAt, actor, action, details] {
-            hasher.update(data: Data(field.utf8))
-            hasher.update(data: Data([0]))
+        for var field in ["\(sequence)", recordedAt, actor, action, details] {
+            field.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+            withUnsafeBytes(of: UInt8(0)) { hasher.update(bufferPointer: $0) }
         }
         return Data(hasher.finalize())
     }
@@ -94,6 +98,9 @@ public enum AuditLog {
     struct Chain {
         private var sequence: Int64
         private var hash: Data
+        /// The last time formatted: a batch records all its entries at one instant.
+        private var formatted: (date: Date, text: String)?
+        private var buffered: [DatabaseValue] = []
 
         init(_ db: Database) throws {
             let last = try Row.fetchOne(db, sql: "SELECT sequence, entry_hash FROM audit_log ORDER BY sequence DESC LIMIT 1")
@@ -102,17 +109,41 @@ public enum AuditLog {
         }
 
         mutating func append(_ event: AuditEvent, at date: Date, in db: Database) throws {
-            let next = sequence + 1
-            let recordedAt = AuditLog.timestamp(date)
-            let details = event.detailsJSON
-            let entryHash = AuditLog.entryHash(previous: hash, sequence: next, recordedAt: recordedAt,
-                                               actor: event.actor, action: event.action, details: details)
             try db.cachedStatement(sql: """
                 INSERT INTO audit_log (sequence, recorded_at, actor, action, details, previous_hash, entry_hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [next, recordedAt, event.actor, event.action, details, hash, entryHash])
-            sequence = next
-            hash = entryHash
+                """).execute(arguments: StatementArguments(link(event, at: date)))
+        }
+
+        /// Chains `event` now and inserts it with others at the next ``flush(_:)``, in one
+        /// multi-row statement per 100 entries: a batch of notices appends thousands.
+        mutating func buffer(_ event: AuditEvent, at date: Date) {
+            buffered.append(contentsOf: link(event, at: date))
+        }
+
+        /// Inserts the buffered entries. Callers that ``buffer(_:at:)`` must flush before their
+        /// transaction commits.
+        mutating func flush(_ db: Database) throws {
+            try InsertRows.execute(table: "audit_log",
+                                   columns: ["sequence", "recorded_at", "actor", "action", "details", "previous_hash", "entry_hash"],
+                                   values: buffered, db: db)
+            buffered.removeAll(keepingCapacity: true)
+        }
+
+        /// The next entry's column values, and the chain advanced past it.
+        private mutating func link(_ event: AuditEvent, at date: Date) -> [DatabaseValue] {
+            let next = sequence + 1
+            let recordedAt = formatted?.date == date ? formatted!.text : AuditLog.timestamp(date)
+            formatted = (date, recordedAt)
+            let details = event.detailsJSON
+            let entryHash = AuditLog.entryHash(previous: hash, sequence: next, recordedAt: recordedAt,
+                                               actor: event.actor, action: event.action, details: details)
+            defer {
+                sequence = next
+                hash = entryHash
+            }
+            return [next.databaseValue, recordedAt.databaseValue, event.actor.databaseValue, event.action.databaseValue,
+                    details.databaseValue, hash.databaseValue, entryHash.databaseValue]
         }
     }
 

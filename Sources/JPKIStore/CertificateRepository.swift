@@ -57,12 +57,14 @@ extension CertificateDatabase {
                 do {
                     try db.cachedStatement(sql: """
                         INSERT INTO certificate (ca, serial, kind, municipality, partition, resident_hash, not_before,
-                            not_after, issued_at, issued_by, status, der)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'valid', ?)
+                            not_after, issued_at, issued_by, status)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'valid')
                         """).execute(arguments: [record.ca, record.serial, record.kind.rawValue, record.municipality.value,
                                                  record.partition, record.residentHash, StoredTime.seconds(record.notBefore),
                                                  StoredTime.seconds(record.notAfter), StoredTime.seconds(record.issuedAt),
-                                                 record.issuedBy, record.der])
+                                                 record.issuedBy])
+                    try db.cachedStatement(sql: "INSERT INTO certificate_der (ca, serial, der) VALUES (?, ?, ?)")
+                        .execute(arguments: [record.ca, record.serial, record.der])
                 } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                     throw StoreError.duplicateSerial(ca: record.ca, serial: record.serial)
                 }
@@ -101,8 +103,7 @@ extension CertificateDatabase {
 
     public func certificate(ca: String, serial: String) throws -> CertificateRecord? {
         try writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM certificate WHERE ca = ? AND serial = ?",
-                             arguments: [ca, serial]).map(CertificateRecord.init(row:))
+            try Row.fetchOne(db, sql: CertificateRecord.selectOne, arguments: [ca, serial]).map(CertificateRecord.init(row:))
         }
     }
 
@@ -118,6 +119,12 @@ extension CertificateDatabase {
 }
 
 extension CertificateRecord {
+    /// One certificate with its DER, by `ca` and `serial`.
+    static let selectOne = """
+        SELECT certificate.*, certificate_der.der FROM certificate
+        JOIN certificate_der USING (ca, serial) WHERE ca = ? AND serial = ?
+        """
+
     init(row: Row) {
         self.init(ca: row["ca"], serial: row["serial"], kind: CertificateKind(rawValue: row["kind"])!,
                   municipality: try! MunicipalityCode(validating: row["municipality"]), partition: row["partition"],

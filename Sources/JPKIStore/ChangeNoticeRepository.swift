@@ -8,8 +8,10 @@ public struct NoticeApplication: Sendable {
     public let noticeID: String
     public let kind: ChangeNoticeKind
     public let residentHash: Data
-    /// When the change took effect: the revocation time of what it revokes.
+    /// When the change took effect, to the second: the revocation time of what it revokes.
     public let effectiveAt: Date
+    /// ``effectiveAt`` as the audit log writes it, formatted before the write transaction.
+    let effectiveAtText: String
     /// The line of the file or the index in the batch, for the report.
     public let line: Int
 
@@ -17,7 +19,8 @@ public struct NoticeApplication: Sendable {
         self.noticeID = noticeID
         self.kind = kind
         self.residentHash = residentHash
-        self.effectiveAt = effectiveAt
+        self.effectiveAt = Date(timeIntervalSince1970: effectiveAt.timeIntervalSince1970.rounded(.down))
+        effectiveAtText = AuditLog.timestamp(self.effectiveAt)
         self.line = line
     }
 }
@@ -89,14 +92,23 @@ extension CertificateDatabase {
     ///
     /// For each notice, the certificates matched are the resident's (by keyed hash) that were
     /// valid or suspended, unexpired, and already issued at the effective time: a notice effective
-    /// before a certificate was issued does not revoke it. Of those, `reasons(kind)` of the notice
+    /// before a certificate was issued does not revoke it. Of those, the notice kind's rule
     /// decides which are revoked and why; the revocation time is the effective time.
+    ///
+    /// The batch's residents and notice ids are looked up with one query each, in index order,
+    /// rather than one query per notice; notices are then applied in the order given, against
+    /// that snapshot kept up to date as they revoke, so two notices for one resident in the
+    /// same batch see each other's effect exactly as if applied one by one.
     public func applyNotices(_ batch: [NoticeBatchEntry], feed: String, at now: Date) async throws -> [NoticeOutcome] {
         let nowSeconds = StoredTime.seconds(now)
         return try await writer.write { db in
             var chain = try AuditLog.Chain(db)
+            let notices = batch.compactMap { if case .notice(let notice) = $0 { notice } else { nil } }
+            var seen = try Self.recordedNoticeIDs(Set(notices.map(\.noticeID)), db: db)
+            var held = try Self.certificates(of: Set(notices.map(\.residentHash)), db: db)
             var outcomes: [NoticeOutcome] = []
             outcomes.reserveCapacity(batch.count)
+            var recorded: [DatabaseValue] = []
             for entry in batch {
                 switch entry {
                 case .rejected(let rejection):
@@ -109,49 +121,96 @@ extension CertificateDatabase {
                     details["noticeId"] = rejection.noticeID
                     details["kind"] = rejection.kind
                     details["field"] = rejection.field
-                    try chain.append(AuditEvent(actor: feed, action: "notice.rejected", details: details), at: now, in: db)
+                    chain.buffer(AuditEvent(actor: feed, action: "notice.rejected", details: details), at: now)
                     outcomes.append(.rejected)
                 case .notice(let notice):
-                    outcomes.append(try apply(notice, feed: feed, nowSeconds: nowSeconds, now: now, chain: &chain, db: db))
+                    guard seen.insert(notice.noticeID).inserted else {
+                        outcomes.append(.duplicate)
+                        continue
+                    }
+                    let outcome = try apply(notice, to: &held[notice.residentHash, default: []], db: db)
+                    let revokedCount = if case .applied(let revoked) = outcome { revoked.count } else { 0 }
+                    recorded += [notice.noticeID.databaseValue, notice.kind.rawValue.databaseValue, outcome.name.databaseValue,
+                                 StoredTime.seconds(notice.effectiveAt).databaseValue, nowSeconds.databaseValue,
+                                 feed.databaseValue, revokedCount.databaseValue]
+                    var details = ["noticeId": notice.noticeID, "kind": notice.kind.rawValue, "line": "\(notice.line)",
+                                   "effectiveAt": notice.effectiveAtText]
+                    if case .applied(let revoked) = outcome, !revoked.isEmpty {
+                        details["revoked"] = revoked.map { "\($0.ca) \($0.serial) \($0.reason.name)" }.joined(separator: ", ")
+                    }
+                    chain.buffer(AuditEvent(actor: feed, action: "notice.\(outcome.name)", details: details), at: now)
+                    outcomes.append(outcome)
                 }
             }
+            try InsertRows.execute(table: "change_notice",
+                                   columns: ["notice_id", "kind", "outcome", "effective_at", "ingested_at", "feed", "revoked"],
+                                   values: recorded, db: db)
+            try chain.flush(db)
             return outcomes
         }
     }
 
-    private func apply(_ notice: NoticeApplication, feed: String, nowSeconds: Int64, now: Date,
-                       chain: inout AuditLog.Chain, db: Database) throws -> NoticeOutcome {
-        let seen = try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM change_notice WHERE notice_id = ?"),
-                                     arguments: [notice.noticeID]) ?? false
-        if seen { return .duplicate }
+    /// A resident's certificate as matching needs it.
+    struct HeldCertificate {
+        let ca: String
+        let serial: String
+        let kind: CertificateKind
+        var status: CertificateStatus
+        let notBefore: Int64
+        let notAfter: Int64
+    }
+
+    /// SQLite binds at most 32,766 parameters; lookups go in chunks well below that.
+    static let lookupChunk = 500
+
+    static func recordedNoticeIDs(_ ids: Set<String>, db: Database) throws -> Set<String> {
+        var recorded = Set<String>()
+        for chunk in Array(ids).chunked(into: lookupChunk) {
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            recorded.formUnion(try String.fetchAll(db, sql: "SELECT notice_id FROM change_notice WHERE notice_id IN (\(marks))",
+                                                   arguments: StatementArguments(chunk)))
+        }
+        return recorded
+    }
+
+    static func certificates(of residents: Set<Data>, db: Database) throws -> [Data: [HeldCertificate]] {
+        var held: [Data: [HeldCertificate]] = [:]
+        for chunk in Array(residents).chunked(into: lookupChunk) {
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT resident_hash, ca, serial, kind, status, not_before, not_after FROM certificate
+                WHERE resident_hash IN (\(marks)) AND status IN ('valid', 'suspended')
+                """, arguments: StatementArguments(chunk))
+            while let row = try rows.next() {  // by position: name lookups cost more than the query
+                guard let kind = CertificateKind(rawValue: row[3]),
+                      let status = CertificateStatus(rawValue: row[4]) else { continue }
+                held[row[0], default: []].append(HeldCertificate(
+                    ca: row[1], serial: row[2], kind: kind, status: status, notBefore: row[5], notAfter: row[6]))
+            }
+        }
+        return held
+    }
+
+    /// Revokes what `notice` revokes among `held`, and notes it there. The update seeks the
+    /// resident's rows by primary key (`+` keeps SQLite from going through the serial index).
+    private func apply(_ notice: NoticeApplication, to held: inout [HeldCertificate], db: Database) throws -> NoticeOutcome {
         let effective = StoredTime.seconds(notice.effectiveAt)
-        let matched = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT ca, serial, kind FROM certificate
-            WHERE resident_hash = ? AND status IN ('valid', 'suspended') AND not_after > ? AND not_before <= ?
-            """), arguments: [notice.residentHash, effective, effective])
+        var matched = false
         var revoked: [NoticeRevocation] = []
-        for row in matched {
-            guard let kind = CertificateKind(rawValue: row["kind"]),
-                  let reason = notice.kind.revocationReason(for: kind) else { continue }
-            let revocation = NoticeRevocation(ca: row["ca"], serial: row["serial"], reason: reason)
+        for index in held.indices where held[index].status != .revoked
+            && held[index].notAfter > effective && held[index].notBefore <= effective {
+            matched = true
+            guard let reason = notice.kind.revocationReason(for: held[index].kind) else { continue }
+            let revocation = NoticeRevocation(ca: held[index].ca, serial: held[index].serial, reason: reason)
             try db.cachedStatement(sql: """
-                UPDATE certificate SET status = 'revoked', revoked_at = ?, revocation_reason = ? WHERE ca = ? AND serial = ?
-                """).execute(arguments: [effective, reason.rawValue, revocation.ca, revocation.serial])
+                UPDATE certificate SET status = 'revoked', revoked_at = ?, revocation_reason = ?
+                WHERE resident_hash = ? AND kind = ? AND +ca = ? AND +serial = ?
+                """).execute(arguments: [effective, reason.rawValue, notice.residentHash, held[index].kind.rawValue,
+                                         revocation.ca, revocation.serial])
+            held[index].status = .revoked
             revoked.append(revocation)
         }
-        let outcome: NoticeOutcome = matched.isEmpty ? .noMatch : .applied(revoked: revoked)
-        try db.cachedStatement(sql: """
-            INSERT INTO change_notice (notice_id, kind, outcome, effective_at, ingested_at, feed, revoked)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [notice.noticeID, notice.kind.rawValue, outcome.name, effective, nowSeconds, feed,
-                                     revoked.count])
-        var details = ["noticeId": notice.noticeID, "kind": notice.kind.rawValue, "line": "\(notice.line)",
-                       "effectiveAt": AuditLog.timestamp(notice.effectiveAt)]
-        if !revoked.isEmpty {
-            details["revoked"] = revoked.map { "\($0.ca) \($0.serial) \($0.reason.name)" }.joined(separator: ", ")
-        }
-        try chain.append(AuditEvent(actor: feed, action: "notice.\(outcome.name)", details: details), at: now, in: db)
-        return outcome
+        return matched ? .applied(revoked: revoked) : .noMatch
     }
 
     /// Outcomes per JST day of ingestion, kind and outcome, newest day first, over the last
@@ -175,5 +234,12 @@ extension CertificateDatabase {
                                 count: $0["n"])
             }
         }
+    }
+}
+
+extension Array {
+    /// Consecutive slices of at most `size` elements.
+    func chunked(into size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }

@@ -41,8 +41,7 @@ extension CertificateDatabase {
     public func changeStatus(ca: String, serial: String, _ change: StatusChange, actor: String, at now: Date,
                              authorize: @escaping @Sendable (CertificateRecord) throws -> Void) async throws -> CertificateRecord {
         try await writer.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM certificate WHERE ca = ? AND serial = ?",
-                                             arguments: [ca, serial]) else {
+            guard let row = try Row.fetchOne(db, sql: CertificateRecord.selectOne, arguments: [ca, serial]) else {
                 throw StoreError.unknownCertificate(ca: ca, serial: serial)
             }
             var record = CertificateRecord(row: row)

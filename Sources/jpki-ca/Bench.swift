@@ -15,7 +15,7 @@ import _CryptoExtras
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks, measured against the machine's own limit in the same run.",
-        subcommands: [IssueBenchmark.self])
+        subcommands: [IssueBenchmark.self, NoticeBenchmark.self])
 }
 
 /// `jpki-ca bench issue`: end-to-end issuance (CSR check, build, sign, durable commit, audit)
@@ -68,7 +68,7 @@ struct IssueBenchmark: AsyncParsableCommand {
         let limit = max(rawOpenSSL, rawSwiftCrypto)
 
         let keys = try (0..<16).map { _ in try _RSA.Signing.PrivateKey(keySize: .bits2048) }
-        let csrs = try keys.map { try csrPEM($0) }
+        let csrs = try keys.map { try Self.csrPEM($0) }
         let template = EnrollmentTemplate(municipality: benchDesk.municipality!, csrs: csrs)
 
         // In-process.
@@ -162,7 +162,7 @@ struct IssueBenchmark: AsyncParsableCommand {
         }
     }
 
-    func csrPEM(_ key: _RSA.Signing.PrivateKey) throws -> String {
+    static func csrPEM(_ key: _RSA.Signing.PrivateKey) throws -> String {
         let request = try CertificateSigningRequest(
             version: .v1, subject: try DistinguishedName { CommonName("bench") }, privateKey: Certificate.PrivateKey(key),
             attributes: CertificateSigningRequest.Attributes(), signatureAlgorithm: .sha256WithRSAEncryption)

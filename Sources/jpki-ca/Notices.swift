@@ -104,11 +104,16 @@ struct Notices: AsyncParsableCommand {
     }
 }
 
-/// The process's peak resident memory, from getrusage(2).
+/// The process's peak resident memory: `VmHWM` of /proc/self/status, the high-water mark of
+/// this process image alone. (getrusage's ru_maxrss would do, but Linux carries it across
+/// execve, so a child spawned by a large parent would report the parent's size.)
 enum PeakMemory {
     static func residentBytes() -> Int {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Int(usage.ru_maxrss) * 1024  // kilobytes on Linux
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else {
+            return 0
+        }
+        return kilobytes * 1024
     }
 }

@@ -7,7 +7,8 @@ import JPKIStore
 import Logging
 
 /// A throw-away service for tests: development CAs for Tokyo in a fresh temporary directory,
-/// with desk operators for Chiyoda-ku (131016) and Shibuya-ku (131130) and an administrator.
+/// with desk operators for Chiyoda-ku (131016), Shibuya-ku (131130) and Setagaya-ku (131121), an
+/// administrator, registry feeds (one bound to Shibuya-ku) and the call centre.
 public struct TestService: Sendable {
     public let runtime: ServiceRuntime
     public let directory: URL
@@ -25,6 +26,13 @@ public struct TestService: Sendable {
                                               credential: OperatorCredential.digest(of: "setagaya-secret"))
     public static let administrator = Operator(id: "admin", role: .administrator, municipality: nil,
                                                credential: OperatorCredential.digest(of: "admin-secret"))
+    public static let registryFeed = Operator(id: "registry-feed", role: .registryFeed, municipality: nil,
+                                              credential: OperatorCredential.digest(of: "feed-secret"))
+    /// A feed bound to Shibuya-ku: it may deliver that municipality's notices only.
+    public static let shibuyaFeed = Operator(id: "registry-feed-shibuya", role: .registryFeed, municipality: shibuya,
+                                             credential: OperatorCredential.digest(of: "shibuya-feed-secret"))
+    public static let callCentre = Operator(id: "call-centre", role: .callCentre, municipality: nil,
+                                            credential: OperatorCredential.digest(of: "call-centre-secret"))
 
     public static func configuration(dataDirectory: String) throws -> Configuration {
         let tokyo = PrefectureConfiguration(
@@ -39,7 +47,7 @@ public struct TestService: Sendable {
         let service = ServiceConfiguration(
             mode: .development, publicBaseURL: "http://ca.test", listen: .init(host: "127.0.0.1", port: 0),
             dataDirectory: dataDirectory, userAuthenticationCRLShards: 8, keyEncryptionIterations: 1_000,
-            operators: [chiyodaDesk, shibuyaDesk, setagayaDesk, administrator])
+            operators: [chiyodaDesk, shibuyaDesk, setagayaDesk, administrator, registryFeed, shibuyaFeed, callCentre])
         return try Configuration(service: service, prefectures: [tokyo])
     }
 
@@ -51,6 +59,9 @@ public struct TestService: Sendable {
                                               logger: Logger(label: "test") { _ in CapturedLogHandler(logs: logs) })
         return TestService(runtime: runtime, directory: directory, logs: logs)
     }
+
+    /// A logger whose lines land in ``logs``, for the parts a test builds itself.
+    public var logger: Logger { Logger(label: "test") { [logs] _ in CapturedLogHandler(logs: logs) } }
 
     public var databasePath: String { directory.appendingPathComponent("jpki-ca.sqlite").path }
 

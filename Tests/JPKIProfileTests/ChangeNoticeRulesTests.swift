@@ -1,0 +1,61 @@
+import Foundation
+import JPKIProfile
+import Testing
+
+@Suite("Change-notice rules table")
+struct ChangeNoticeRulesTests {
+    /// The table of `jpki-profile.md` (Revocation), case by case: the expected reason per
+    /// certificate kind, `nil` where the certificate is kept.
+    static let table: [(ChangeNoticeKind, signing: RevocationReason?, userAuthentication: RevocationReason?)] = [
+        (.moveWithinMunicipality, .affiliationChanged, nil),
+        (.moveOut, .affiliationChanged, nil),
+        (.moveIn, .affiliationChanged, nil),
+        (.addressCorrection, .affiliationChanged, nil),
+        (.nameChange, .affiliationChanged, nil),
+        (.sexCorrection, .affiliationChanged, nil),
+        (.dateOfBirthCorrection, .affiliationChanged, nil),
+        (.emigration, .affiliationChanged, nil),
+        (.death, .cessationOfOperation, .cessationOfOperation),
+        (.removal, .cessationOfOperation, .cessationOfOperation),
+    ]
+
+    @Test func everyKindIsInTheTable() {
+        #expect(Set(Self.table.map(\.0)) == Set(ChangeNoticeKind.allCases))
+    }
+
+    @Test(arguments: ChangeNoticeRulesTests.table.indices)
+    func revokesAsTheTableSays(_ row: Int) {
+        let (kind, signing, userAuthentication) = Self.table[row]
+        #expect(kind.revocationReason(for: .signing) == signing, "\(kind) on signing")
+        #expect(kind.revocationReason(for: .userAuthentication) == userAuthentication, "\(kind) on user authentication")
+    }
+
+    @Test func onlyChangesOfTheFourItemsCarryThem() {
+        #expect(ChangeNoticeKind.nameChange.mayCarryFourItems && ChangeNoticeKind.moveIn.mayCarryFourItems)
+        #expect(!ChangeNoticeKind.death.mayCarryFourItems && !ChangeNoticeKind.removal.mayCarryFourItems)
+        #expect(!ChangeNoticeKind.emigration.mayCarryFourItems)
+    }
+
+    @Test func reasonsReadBackByName() {
+        for reason in RevocationReason.allCases { #expect(RevocationReason(name: reason.name) == reason) }
+        #expect(RevocationReason(name: "KeyCompromise") == nil)
+    }
+}
+
+@Suite("RFC 3339 timestamps")
+struct TimestampTests {
+    @Test func parsesOffsetsAndFractions() {
+        let expected = Date(timeIntervalSince1970: 1_795_134_600)  // 2026-11-20T00:30:00Z
+        #expect(Timestamp.parse("2026-11-20T00:30:00Z") == expected)
+        #expect(Timestamp.parse("2026-11-20T09:30:00+09:00") == expected)
+        #expect(Timestamp.parse("2026-11-19T19:30:00-05:00") == expected)
+        #expect(Timestamp.parse("2026-11-20T00:30:00.999Z") == expected)
+    }
+
+    @Test(arguments: ["2026-11-20", "2026-11-20T09:30:00", "2026-11-20 09:30:00Z", "2026-02-30T00:00:00Z",
+                      "2026-11-20T24:00:00Z", "2026-11-20T09:30:00+0900", "2026-11-20T09:30:00.Z", "２０２６-11-20T00:00:00Z",
+                      "2026-11-20T09:30:00Zjunk", ""])
+    func refusesWhatIsNotRFC3339WithOffset(_ text: String) {
+        #expect(Timestamp.parse(text) == nil)
+    }
+}
