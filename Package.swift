@@ -116,7 +116,7 @@ let package = Package(
         .target(
             name: "JPKITestSupport",
             dependencies: [
-                "JPKIProfile", "JPKIAuthority", "JPKIStore", "JPKIConfiguration", "JPKIEnrollment",
+                "JPKIProfile", "JPKIAuthority", "JPKIStore", "JPKIConfiguration", "JPKIEnrollment", "JPKIRevocation",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -154,6 +154,7 @@ let package = Package(
         .testTarget(
             name: "JPKIServerTests",
             dependencies: ["JPKIServer", "JPKIEnrollment", "JPKIConfiguration", "JPKIStore", "JPKIAuthority", "JPKIProfile", "JPKITestSupport",
+                           "JPKIRevocation",
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "X509", package: "swift-certificates"),
                            .product(name: "_CryptoExtras", package: "swift-crypto")]

@@ -213,6 +213,11 @@ extension CertificateDatabase {
         return matched ? .applied(revoked: revoked) : .noMatch
     }
 
+    /// How many notices are recorded (applied or without a match): each id once.
+    public func noticeCount() throws -> Int {
+        try writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM change_notice") ?? 0 }
+    }
+
     /// Outcomes per JST day of ingestion, kind and outcome, newest day first, over the last
     /// `days` days up to `now`. Duplicates are not recorded (they changed nothing), so they do not
     /// appear.

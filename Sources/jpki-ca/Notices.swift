@@ -34,6 +34,9 @@ struct Notices: AsyncParsableCommand {
         @Flag(help: "Print the summary as JSON.")
         var json = false
 
+        @Option(help: "Notices applied per transaction.")
+        var batchSize: Int = NoticeIngestor.defaultBatchSize
+
         func run() async throws {
             var logger = Logger(label: "jpki-ca")
             logger.logLevel = .warning
@@ -47,7 +50,8 @@ struct Notices: AsyncParsableCommand {
             let start = ContinuousClock.now
             let summary: NoticeSummary
             do {
-                summary = try await NoticeIngestor(runtime: runtime, logger: logger).ingest(
+                guard batchSize > 0 else { throw CommandFailure("--batch-size must be positive") }
+                summary = try await NoticeIngestor(runtime: runtime, batchSize: batchSize, logger: logger).ingest(
                     lines: try FileLines(path: file), source: URL(fileURLWithPath: file).lastPathComponent, feed: feed
                 ) { result in
                     output.write(try encoder.encode(result))

@@ -7,43 +7,6 @@ import JPKIStore
 import JPKITestSupport
 import Testing
 
-/// Lines of JSON notices and what ingesting them gives.
-struct NoticeFeed {
-    let service: TestService
-
-    static func line(id: String, kind: String, resident: String, municipality: String = "131016",
-                     effectiveAt: String, fourItems: EnrollmentApplication.FourItemsFields? = nil) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let notice = ChangeNotice(noticeId: id, kind: kind, residentCode: resident, municipalityCode: municipality,
-                                  effectiveAt: effectiveAt, fourItems: fourItems)
-        return String(decoding: try encoder.encode(notice), as: UTF8.self)
-    }
-
-    /// An effective time a moment after now: after any certificate issued so far, within the
-    /// tolerance for the future.
-    static func justNow() -> String { AuditLog.timestamp(Date().addingTimeInterval(2)) }
-
-    func ingest(_ lines: [String], feed: Operator = TestService.registryFeed) async throws -> (NoticeSummary, [NoticeResult]) {
-        var results: [NoticeResult] = []
-        let summary = try await NoticeIngestor(runtime: service.runtime, batchSize: 3, logger: service.logger)
-            .ingest(lines: lines.map { Array($0.utf8) }, source: "test", feed: feed) { results.append($0) }
-        return (summary, results)
-    }
-
-    func enroll(_ resident: String, municipality: String = "131016", desk: Operator = TestService.chiyodaDesk,
-                kinds: [String] = ["signing", "user-authentication"]) async throws -> [IssuedCertificate] {
-        var application = try Fixtures.application(residentCode: resident, municipality: municipality)
-        application.certificates = kinds
-        application.csrs = application.csrs?.filter { kinds.contains($0.key) }
-        return try await service.runtime.enrollment.enroll(application, by: desk)
-    }
-
-    func record(_ issued: IssuedCertificate) throws -> CertificateRecord {
-        try #require(try service.runtime.database.certificate(ca: issued.ca.description, serial: issued.serialHex))
-    }
-}
-
 @Suite("Change notices from the resident registry")
 struct ChangeNoticeTests {
     @Test func aMoveRevokesTheSigningCertificateAndKeepsUserAuthentication() async throws {

@@ -78,7 +78,7 @@ struct AuditLogTests {
         }
         #expect(journal == "wal")
         #expect(synchronous == 2)
-        #expect(try db.appliedMigrations() == ["v1: certificates and audit log"])
+        #expect(try db.appliedMigrations() == ["v1: certificates and audit log", "v2: holds, change notices, certificates clustered by resident"])
     }
 }
 
