@@ -72,9 +72,11 @@ struct NoticeCrashTests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        // Polled by blocking this thread, not with Task.sleep: other suites keep Swift's few
+        // concurrency threads busy, and a late wake-up would let the child finish first.
         var committed = 0
-        for _ in 0..<600 where committed < 2_000 {
-            try await Task.sleep(for: .milliseconds(20))
+        for _ in 0..<3_000 where committed < 2_000 {
+            usleep(10_000)
             committed = try database.noticeCount()
         }
         kill(process.processIdentifier, SIGKILL)
