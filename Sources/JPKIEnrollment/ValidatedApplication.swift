@@ -67,7 +67,7 @@ public struct ApplicationValidator: Sendable {
         do {
             code = try MunicipalityCode(validating: text)
         } catch .malformed {
-            throw EnrollmentError(.invalidMunicipalityCode, field: "municipalityCode", "a municipality code is six digits")
+            throw EnrollmentError(.invalidMunicipalityCode, field: "municipalityCode", "a municipality code is six digits, the first two a prefecture code 01–47")
         } catch {
             throw EnrollmentError(.badCheckDigit, field: "municipalityCode", "the check digit of \(text) is wrong")
         }

@@ -33,7 +33,7 @@ public struct PrefectureCode: Sendable, Hashable, Codable, Comparable, CustomStr
 /// Ministry of Internal Affairs specifies for the code.
 public struct MunicipalityCode: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
     public enum ParseError: Error, Sendable, Equatable {
-        /// Not six ASCII digits.
+        /// Not six ASCII digits whose first two are a prefecture code, 01…47.
         case malformed
         /// Six digits whose last does not match the check digit of the first five.
         case badCheckDigit
@@ -42,7 +42,9 @@ public struct MunicipalityCode: Sendable, Hashable, Codable, Comparable, CustomS
     public let value: String
 
     public init(validating text: String) throws(ParseError) {
-        guard text.count == 6, text.allSatisfy(\.isASCIIDigit) else { throw .malformed }
+        guard text.count == 6, text.allSatisfy(\.isASCIIDigit), PrefectureCode(String(text.prefix(2))) != nil else {
+            throw .malformed
+        }
         let digits = text.map { Int(String($0))! }
         guard digits[5] == MunicipalityCode.checkDigit(digits[0..<5]) else { throw .badCheckDigit }
         value = text
@@ -54,7 +56,7 @@ public struct MunicipalityCode: Sendable, Hashable, Codable, Comparable, CustomS
         return (11 - sum % 11) % 10
     }
 
-    /// The prefecture the municipality belongs to: the code's first two digits.
+    /// The prefecture the municipality belongs to: the code's first two digits, checked at parsing.
     public var prefecture: PrefectureCode { PrefectureCode(String(value.prefix(2)))! }
 
     public var description: String { value }

@@ -113,7 +113,7 @@ public struct ChangeNoticeValidator: Sendable {
         do {
             municipality = try MunicipalityCode(validating: municipalityText)
         } catch .malformed {
-            throw RevocationError(.invalidMunicipalityCode, field: "municipalityCode", "a municipality code is six digits")
+            throw RevocationError(.invalidMunicipalityCode, field: "municipalityCode", "a municipality code is six digits, the first two a prefecture code 01–47")
         } catch {
             throw RevocationError(.badCheckDigit, field: "municipalityCode", "the check digit of \(municipalityText) is wrong")
         }

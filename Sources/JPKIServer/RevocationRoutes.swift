@@ -23,6 +23,7 @@ extension APIRoutes {
             try await changeStatus(runtime, .release, request, context)
         }
         router.post("/v1/certificates/:prefecture/:kind/:serial/revoke") { request, context in
+            _ = try context.requireOperator(request)
             struct Body: Decodable { let reason: String? }
             let body = try await decodeBody(Body.self, request)
             guard let name = body.reason else {
@@ -40,10 +41,6 @@ extension APIRoutes {
 
     // MARK: - Change notices
 
-    struct NoticeBatchResponse: Encodable {
-        let summary: NoticeSummary
-        let results: [NoticeResult]
-    }
 
     /// `POST /v1/notices`: a JSON Lines body (`application/x-ndjson`), answered per notice in
     /// the order sent. Each line's outcome is final once this answer is sent.
@@ -55,11 +52,26 @@ extension APIRoutes {
         }
         let body = try await request.body.collect(upTo: maximumNoticeBatchSize)
         let bytes = body.readableBytesView
-        var results: [NoticeResult] = []
-        let summary = try await NoticeIngestor(runtime: runtime, logger: context.logger).ingest(
-            lines: bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false),
-            source: "POST /v1/notices", feed: requester) { results.append($0) }
-        return try json(.ok, NoticeBatchResponse(summary: summary, results: results))
+        var results: [String] = []
+        let summary: NoticeSummary
+        do {
+            summary = try await NoticeIngestor(runtime: runtime, logger: context.logger).ingest(
+                lines: bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false),
+                source: "POST /v1/notices", feed: requester) { results.append($0.json) }
+        } catch let error as RevocationError {
+            throw error
+        } catch {
+            // Batches before the failure may have committed: say so, rather than "nothing changed".
+            context.logger.error("notice batch failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            throw APIError(.internalServerError, code: "internal_error",
+                           "the batch could not be completed; notices already applied stay applied: send it again, and those come back as duplicates")
+        }
+        // {"results": [...], "summary": {...}}: each result as the report file writes it.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let text = "{\"results\":[" + results.joined(separator: ",") + "],\"summary\":"
+            + String(decoding: try encoder.encode(summary), as: UTF8.self) + "}"
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     // MARK: - Holders' requests
@@ -85,6 +97,9 @@ extension APIRoutes {
             throw APIError(.notFound, code: "unknown_ca", "no such CA")
         }
         let ca = CertificateAuthorityID(prefecture: prefecture, kind: kind)
+        guard requester.role == .administrator else {
+            throw APIError(.forbidden, code: "role_not_permitted", "only an administrator revokes in bulk")
+        }
         struct Body: Decodable { let confirm: String? }
         guard try await decodeBody(Body.self, request).confirm == ca.description else {
             throw APIError(.badRequest, code: "confirmation_required", field: "confirm",

@@ -136,7 +136,7 @@ public enum APIRoutes {
         let (caID, serial) = try certificatePath(context)
         let ca = caID.description
         guard let record = try runtime.database.certificate(ca: ca, serial: serial),
-              requester.role == .administrator || requester.municipality == record.municipality else {
+              requester.role == .administrator || (requester.role == .desk && requester.municipality == record.municipality) else {
             throw APIError(.notFound, code: "unknown_certificate", "no certificate \(serial) of \(ca) that you may see")
         }
         let format = request.uri.queryParameters.get("format")

@@ -28,28 +28,8 @@ public struct AuditEvent: Sendable {
     /// The details as a JSON object with sorted keys: one canonical text per event, which is
     /// what the chain hashes. Strings are escaped as RFC 8259 §7 requires.
     var detailsJSON: String {
-        func quoted(_ text: String) -> String {
-            // Most values need no escaping at all: serials, codes, timestamps.
-            if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-                return "\"" + text + "\""
-            }
-            var out = "\""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case _ where scalar.value < 0x20:
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-            return out + "\""
-        }
-        return "{" + details.keys.sorted().map { "\(quoted($0)):\(quoted(details[$0]!))" }.joined(separator: ",") + "}"
+        return "{" + details.keys.sorted().map { "\(JSONString.quoted($0)):\(JSONString.quoted(details[$0]!))" }
+            .joined(separator: ",") + "}"
     }
 }
 
@@ -100,7 +80,6 @@ public enum AuditLog {
         private var hash: Data
         /// The last time formatted: a batch records all its entries at one instant.
         private var formatted: (date: Date, text: String)?
-        private var buffered: [DatabaseValue] = []
 
         init(_ db: Database) throws {
             let last = try Row.fetchOne(db, sql: "SELECT sequence, entry_hash FROM audit_log ORDER BY sequence DESC LIMIT 1")
@@ -113,21 +92,6 @@ public enum AuditLog {
                 INSERT INTO audit_log (sequence, recorded_at, actor, action, details, previous_hash, entry_hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: StatementArguments(link(event, at: date)))
-        }
-
-        /// Chains `event` now and inserts it with others at the next ``flush(_:)``, in one
-        /// multi-row statement per 100 entries: a batch of notices appends thousands.
-        mutating func buffer(_ event: AuditEvent, at date: Date) {
-            buffered.append(contentsOf: link(event, at: date))
-        }
-
-        /// Inserts the buffered entries. Callers that ``buffer(_:at:)`` must flush before their
-        /// transaction commits.
-        mutating func flush(_ db: Database) throws {
-            try InsertRows.execute(table: "audit_log",
-                                   columns: ["sequence", "recorded_at", "actor", "action", "details", "previous_hash", "entry_hash"],
-                                   values: buffered, db: db)
-            buffered.removeAll(keepingCapacity: true)
         }
 
         /// The next entry's column values, and the chain advanced past it.

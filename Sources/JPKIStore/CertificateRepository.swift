@@ -65,7 +65,9 @@ extension CertificateDatabase {
                                                  record.issuedBy])
                     try db.cachedStatement(sql: "INSERT INTO certificate_der (ca, serial, der) VALUES (?, ?, ?)")
                         .execute(arguments: [record.ca, record.serial, record.der])
-                } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+                } catch let error as DatabaseError
+                    where [.SQLITE_CONSTRAINT_PRIMARYKEY, .SQLITE_CONSTRAINT_UNIQUE].contains(error.extendedResultCode) {
+                    // (ca, serial) is unique through certificate_by_serial, and certificate_der's key.
                     throw StoreError.duplicateSerial(ca: record.ca, serial: record.serial)
                 }
                 try chain.append(AuditEvent(actor: actor, action: "certificate.issued", details: [

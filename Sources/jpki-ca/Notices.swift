@@ -44,21 +44,24 @@ struct Notices: AsyncParsableCommand {
             guard let feed = runtime.configuration.service.operators.first(where: { $0.id == operatorID }) else {
                 throw CommandFailure("no operator \(operatorID) in service.yaml")
             }
+            guard feed.role == .registryFeed else { throw CommandFailure("\(operatorID) is not a registry-feed operator") }
+            guard batchSize > 0 else { throw CommandFailure("--batch-size must be positive") }
             let output = try BufferedOutput(creating: report ?? file + ".report.jsonl")
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let start = ContinuousClock.now
             let summary: NoticeSummary
             do {
-                guard batchSize > 0 else { throw CommandFailure("--batch-size must be positive") }
                 summary = try await NoticeIngestor(runtime: runtime, batchSize: batchSize, logger: logger).ingest(
                     lines: try FileLines(path: file), source: URL(fileURLWithPath: file).lastPathComponent, feed: feed
                 ) { result in
-                    output.write(try encoder.encode(result))
+                    output.write(result.json.utf8)
                     output.write(CollectionOfOne(UInt8(ascii: "\n")))
                 }
-            } catch let error as RevocationError {
-                throw CommandFailure("refused: \(error)")
+            } catch {
+                try? output.close()  // what committed before the failure is in the report
+                if let error = error as? RevocationError { throw CommandFailure("refused: \(error)") }
+                throw error
             }
             try output.close()
             let seconds = (ContinuousClock.now - start) / .seconds(1)
@@ -93,6 +96,7 @@ struct Notices: AsyncParsableCommand {
         var days: Int = 7
 
         func run() throws {
+            guard days > 0 else { throw CommandFailure("--days must be positive") }
             let configuration = try options.loadConfiguration()
             let path = ServiceRuntime.databasePath(in: options.dataDirectory(configuration))
             guard FileManager.default.fileExists(atPath: path) else { throw CommandFailure("no database at \(path)") }

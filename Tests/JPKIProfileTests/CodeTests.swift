@@ -13,7 +13,7 @@ struct CodeTests {
         #expect(throws: MunicipalityCode.ParseError.badCheckDigit) { try MunicipalityCode(validating: code) }
     }
 
-    @Test("malformed municipality codes", arguments: ["13101", "1310166", "13101a", "", "１３１０１６"])
+    @Test("malformed municipality codes", arguments: ["13101", "1310166", "13101a", "", "１３１０１６", "000001", "481009"])
     func malformed(code: String) {
         #expect(throws: MunicipalityCode.ParseError.malformed) { try MunicipalityCode(validating: code) }
     }

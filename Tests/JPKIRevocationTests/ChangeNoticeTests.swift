@@ -120,6 +120,17 @@ struct ChangeNoticeTests {
         #expect(results.compactMap(\.error?.code) == [.malformedJSON, .malformedJSON, .unknownNoticeKind])
         #expect(results[2].error?.field == "noticeId")
         #expect(try feed.record(issued[0]).status == .revoked)
+
+        // Each result is one JSON object, read back exactly by a JSON parser.
+        for result in results {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(result.json.utf8)) as? [String: Any])
+            #expect(object["line"] as? Int == result.line && object["outcome"] as? String == result.outcome)
+            let error = object["error"] as? [String: Any]
+            #expect(error?["code"] as? String == result.error?.code.rawValue)
+            #expect(error?["message"] as? String == result.error?.message)
+            #expect((object["revoked"] as? [[String: String]])?.map { $0["serial"]! } == result.revoked?.map(\.serial))
+        }
+        #expect(results[3].json.contains(#"\"divorce\""#))  // the kind quoted in the message, escaped
     }
 
     /// Each rejection code, from a line that breaks exactly one rule.
@@ -223,7 +234,7 @@ struct ChangeNoticeTests {
         let oldAuth = try feed.record(first[1])
         #expect(oldAuth.revocationReason == .superseded && oldAuth.successorSerial == second[1].serialHex)
         let actions = try service.runtime.database.recentAuditEntries(limit: 20).map(\.action)
-        #expect(actions.contains("certificate.linked") && actions.contains("notice.applied"))
+        #expect(actions.contains("certificate.linked") && actions.contains("notices.applied"))
     }
 
     @Test func theResidentCodeIsNeverRecorded() async throws {
@@ -239,8 +250,7 @@ struct ChangeNoticeTests {
             "{\"noticeId\":\"p3\",\"kind\":\"death\",\"residentCode\":31415926535}",
         ]
         let (_, results) = try await feed.ingest(lines)
-        let encoder = JSONEncoder()
-        for result in results { report += String(decoding: try encoder.encode(result), as: UTF8.self) }
+        for result in results { report += result.json }
         let audit = try service.runtime.database.recentAuditEntries(limit: 100).map { "\($0.actor) \($0.action) \($0.details)" }
         #expect(!service.logs.all.isEmpty)
         for text in [report, audit.joined(separator: "\n")] + service.logs.all {
