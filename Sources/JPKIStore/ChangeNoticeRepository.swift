@@ -101,15 +101,10 @@ extension CertificateDatabase {
     /// same batch see each other's effect exactly as if applied one by one.
     public func applyNotices(_ batch: [NoticeBatchEntry], feed: String, at now: Date) async throws -> [NoticeOutcome] {
         let nowSeconds = StoredTime.seconds(now)
-        let t0 = ContinuousClock.now
-        defer { FileHandle.standardError.write("TIMING total \(ContinuousClock.now - t0)\n".data(using: .utf8)!) }
         return try await writer.write { db in
-            let t1 = ContinuousClock.now
-            defer { FileHandle.standardError.write("TIMING body \(ContinuousClock.now - t1)\n".data(using: .utf8)!) }
             let notices = batch.compactMap { if case .notice(let notice) = $0 { notice } else { nil } }
             var seen = try Self.recordedNoticeIDs(Set(notices.map(\.noticeID)), db: db)
             var held = try Self.certificates(of: Set(notices.map(\.residentHash)), db: db)
-            FileHandle.standardError.write("TIMING lookups \(ContinuousClock.now - t1)\n".data(using: .utf8)!)
             var outcomes: [NoticeOutcome] = []
             outcomes.reserveCapacity(batch.count)
             var recorded: [DatabaseValue] = []
@@ -144,7 +139,6 @@ extension CertificateDatabase {
                     outcomes.append(outcome)
                 }
             }
-            FileHandle.standardError.write("TIMING loop \(ContinuousClock.now - t1)\n".data(using: .utf8)!)
             try InsertRows.execute(table: "change_notice",
                                    columns: ["notice_id", "kind", "outcome", "effective_at", "ingested_at", "feed", "revoked"],
                                    values: recorded, db: db)
