@@ -60,6 +60,8 @@ extension APIRoutes {
                 source: "POST /v1/notices", feed: requester) { results.append($0.json) }
         } catch let error as RevocationError {
             throw error
+        } catch is CancellationError {
+            throw CancellationError()
         } catch {
             // Batches before the failure may have committed: say so, rather than "nothing changed".
             context.logger.error("notice batch failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])

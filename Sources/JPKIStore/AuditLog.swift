@@ -74,7 +74,7 @@ public enum AuditLog {
     }
 
     /// The end of the chain within one transaction: appending many entries reads the last one
-    /// once, not per entry (a batch of change notices appends thousands).
+    /// once, not per entry (a bulk revocation appends one per certificate).
     struct Chain {
         private var sequence: Int64
         private var hash: Data

@@ -1,8 +1,7 @@
 import GRDB
 
 /// Inserts many rows with multi-row `INSERT … VALUES (…), (…)` statements of up to 100 rows:
-/// one statement execution per hundred rows instead of per row, for the batches of change
-/// notices and their audit entries.
+/// one statement execution per hundred rows instead of per row, for the change notices of a batch.
 enum InsertRows {
     static let rowsPerStatement = 100
 

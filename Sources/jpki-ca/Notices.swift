@@ -46,6 +46,7 @@ struct Notices: AsyncParsableCommand {
             }
             guard feed.role == .registryFeed else { throw CommandFailure("\(operatorID) is not a registry-feed operator") }
             guard batchSize > 0 else { throw CommandFailure("--batch-size must be positive") }
+            let input = try FileLines(path: file)
             let output = try BufferedOutput(creating: report ?? file + ".report.jsonl")
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -53,7 +54,7 @@ struct Notices: AsyncParsableCommand {
             let summary: NoticeSummary
             do {
                 summary = try await NoticeIngestor(runtime: runtime, batchSize: batchSize, logger: logger).ingest(
-                    lines: try FileLines(path: file), source: URL(fileURLWithPath: file).lastPathComponent, feed: feed
+                    lines: input, source: URL(fileURLWithPath: file).lastPathComponent, feed: feed
                 ) { result in
                     output.write(result.json.utf8)
                     output.write(CollectionOfOne(UInt8(ascii: "\n")))
