@@ -261,4 +261,27 @@ struct ChangeNoticeTests {
             #expect(!bytes.contains(Data("31415926535".utf8)), "resident code found in the database\(suffix)")
         }
     }
+
+    @Test func theReportCountsOutcomesByDayAndKind() async throws {
+        let service = try TestService.make()
+        defer { service.remove() }
+        let feed = NoticeFeed(service: service)
+        _ = try await feed.enroll("10000000011")
+        let now = NoticeFeed.justNow()
+        _ = try await feed.ingest([
+            try NoticeFeed.line(id: "t1", kind: "death", resident: "10000000011", effectiveAt: now),
+            try NoticeFeed.line(id: "t2", kind: "death", resident: "10000000012", effectiveAt: now),
+            try NoticeFeed.line(id: "t3", kind: "death", resident: "10000000013", effectiveAt: now),
+            try NoticeFeed.line(id: "t4", kind: "move-out", resident: "10000000014", effectiveAt: now),
+            "garbage",
+            try NoticeFeed.line(id: "t5", kind: "death", resident: "1", effectiveAt: now),
+        ])
+        let rows = try service.runtime.database.noticeReport(days: 7, until: Date())
+        let today = JapanStandardTime.date(of: Date())
+        #expect(rows.allSatisfy { $0.day == today })
+        let counts = Dictionary(uniqueKeysWithValues: rows.map { ("\($0.kind) \($0.outcome)", $0.count) })
+        #expect(counts == ["death applied": 1, "death no-match": 2, "move-out no-match": 1, "unknown rejected": 1,
+                           "death rejected": 1])
+        #expect(try service.runtime.database.noticeReport(days: 7, until: Date().addingTimeInterval(8 * 86_400)).isEmpty)
+    }
 }
