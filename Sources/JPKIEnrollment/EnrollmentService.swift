@@ -75,7 +75,8 @@ public struct EnrollmentService: Sendable {
                 let issued = signed.map { _, cert in
                     IssuedCertificate(kind: cert.kind, ca: cert.ca, certificate: cert.certificate, der: cert.der,
                                       partition: cert.partition,
-                                      supersedes: supersessions.first { $0.successorSerial == cert.serialHex })
+                                      supersedes: supersessions.first { $0.successorSerial == cert.serialHex && $0.revoked }
+                                          ?? supersessions.first { $0.successorSerial == cert.serialHex })
                 }
                 for cert in issued {
                     logger.info("certificate issued", metadata: [

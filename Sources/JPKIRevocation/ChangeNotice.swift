@@ -97,14 +97,20 @@ public struct ChangeNoticeValidator: Sendable {
             throw RevocationError(.missingField, field: "kind", "the kind of change is required")
         }
         guard let kind = ChangeNoticeKind(rawValue: kindText) else {
+            // The value is not repeated back: a feed with shifted columns could have put anything there.
             throw RevocationError(.unknownNoticeKind, field: "kind",
-                                  "\"\(kindText)\" is not one of \(ChangeNoticeKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                                  "the kind is not one of \(ChangeNoticeKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard let residentText = notice.residentCode else {
             throw RevocationError(.missingField, field: "residentCode", "the resident code is required")
         }
         guard let residentCode = ResidentCode(residentText) else {
             throw RevocationError(.invalidResidentCode, field: "residentCode", "the resident code must be 11 digits")
+        }
+        // The id is stored, audited and reported: it must not carry the resident code, which a
+        // registry system with shifted columns could put there.
+        guard !noticeID.contains(residentText) else {
+            throw RevocationError(.invalidNoticeID, field: "noticeId", "the notice id must not contain the resident code")
         }
         guard let municipalityText = notice.municipalityCode else {
             throw RevocationError(.missingField, field: "municipalityCode", "the municipality code is required")
@@ -126,7 +132,7 @@ public struct ChangeNoticeValidator: Sendable {
         }
         guard let effectiveAt = Timestamp.parse(effectiveText) else {
             throw RevocationError(.invalidTimestamp, field: "effectiveAt",
-                                  "\"\(effectiveText)\" is not an RFC 3339 date-time with offset, e.g. 2026-11-20T09:30:00+09:00")
+                                  "not an RFC 3339 date-time with offset, e.g. 2026-11-20T09:30:00+09:00")
         }
         guard effectiveAt.timeIntervalSince(now) <= futureTolerance else {
             throw RevocationError(.effectiveTimeInFuture, field: "effectiveAt",
@@ -155,8 +161,11 @@ public struct NoticeLineRejection: Error, Sendable {
     public let error: RevocationError
 
     init(notice: ChangeNotice?, error: RevocationError) {
-        // An id too long or of odd characters is not repeated back.
-        noticeID = notice?.noticeId.flatMap { error.code == .invalidNoticeID ? nil : $0 }
+        // An id that is malformed, or carries the line's resident code, is not repeated back.
+        noticeID = notice?.noticeId.flatMap { id in
+            let carriesCode = notice?.residentCode.map { !$0.isEmpty && id.contains($0) } ?? false
+            return error.code == .invalidNoticeID || carriesCode ? nil : id
+        }
         kind = notice?.kind.flatMap { ChangeNoticeKind(rawValue: $0)?.rawValue }
         self.error = error
     }

@@ -23,7 +23,10 @@ extension APIRoutes {
             try await changeStatus(runtime, .release, request, context)
         }
         router.post("/v1/certificates/:prefecture/:kind/:serial/revoke") { request, context in
-            _ = try context.requireOperator(request)
+            let requester = try context.requireOperator(request)
+            guard requester.role == .desk || requester.role == .administrator else {
+                throw APIError(.forbidden, code: "role_not_permitted", "only a desk or an administrator revokes a certificate")
+            }
             struct Body: Decodable { let reason: String? }
             let body = try await decodeBody(Body.self, request)
             guard let name = body.reason else {

@@ -130,13 +130,14 @@ public final class CertificateDatabase: Sendable {
                 CREATE INDEX certificate_listed_by_partition ON certificate(ca, partition, revoked_at) WHERE status <> 'valid';
 
                 CREATE TABLE change_notice (
-                    notice_id TEXT PRIMARY KEY,        -- unique within the feed: the exactly-once key
+                    feed TEXT NOT NULL,                -- the operator that delivered it
+                    notice_id TEXT NOT NULL,           -- unique within the feed
                     kind TEXT NOT NULL,
                     outcome TEXT NOT NULL,             -- applied | no-match
                     effective_at INTEGER NOT NULL,
                     ingested_at INTEGER NOT NULL,
-                    feed TEXT NOT NULL,                -- the operator that delivered it
-                    revoked INTEGER NOT NULL           -- certificates it revoked
+                    revoked INTEGER NOT NULL,          -- certificates it revoked
+                    PRIMARY KEY (feed, notice_id)      -- the exactly-once key
                 ) WITHOUT ROWID;
                 CREATE INDEX change_notice_by_time ON change_notice(ingested_at);
 

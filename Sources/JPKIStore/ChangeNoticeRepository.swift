@@ -93,7 +93,8 @@ extension CertificateDatabase {
     /// For each notice, the certificates matched are the resident's (by keyed hash) that were
     /// valid or suspended, unexpired, and already issued at the effective time: a notice effective
     /// before a certificate was issued does not revoke it. Of those, the notice kind's rule
-    /// decides which are revoked and why; the revocation time is the effective time.
+    /// decides which are revoked and why; the revocation time is the effective time (see
+    /// ``apply(_:to:nowSeconds:db:)`` for notices in the future and out of order).
     ///
     /// The batch's residents and notice ids are looked up with one query each, in index order,
     /// rather than one query per notice; notices are then applied in the order given, against
@@ -103,12 +104,13 @@ extension CertificateDatabase {
         let nowSeconds = StoredTime.seconds(now)
         return try await writer.write { db in
             let notices = batch.compactMap { if case .notice(let notice) = $0 { notice } else { nil } }
-            var seen = try Self.recordedNoticeIDs(Set(notices.map(\.noticeID)), db: db)
+            var seen = try Self.recordedNoticeIDs(Set(notices.map(\.noticeID)), feed: feed, db: db)
             var held = try Self.certificates(of: Set(notices.map(\.residentHash)), db: db)
             var outcomes: [NoticeOutcome] = []
             outcomes.reserveCapacity(batch.count)
             var recorded: [DatabaseValue] = []
             var audited: [String] = []
+            var duplicates = 0
             for entry in batch {
                 switch entry {
                 case .rejected(let rejection):
@@ -123,9 +125,10 @@ extension CertificateDatabase {
                 case .notice(let notice):
                     guard seen.insert(notice.noticeID).inserted else {
                         outcomes.append(.duplicate)
+                        duplicates += 1
                         continue
                     }
-                    let outcome = try apply(notice, to: &held[notice.residentHash, default: []], db: db)
+                    let outcome = try apply(notice, to: &held[notice.residentHash, default: []], nowSeconds: nowSeconds, db: db)
                     var line = "line \(notice.line) notice \(notice.noticeID) \(notice.kind.rawValue) \(notice.effectiveAtText) \(outcome.name)"
                     var revokedCount = 0
                     if case .applied(let revoked) = outcome, !revoked.isEmpty {
@@ -133,20 +136,21 @@ extension CertificateDatabase {
                         line += ": " + revoked.map { "\($0.ca) \($0.serial) \($0.reason.name)" }.joined(separator: ", ")
                     }
                     audited.append(line)
-                    recorded += [notice.noticeID.databaseValue, notice.kind.rawValue.databaseValue, outcome.name.databaseValue,
-                                 StoredTime.seconds(notice.effectiveAt).databaseValue, nowSeconds.databaseValue,
-                                 feed.databaseValue, revokedCount.databaseValue]
+                    recorded += [feed.databaseValue, notice.noticeID.databaseValue, notice.kind.rawValue.databaseValue,
+                                 outcome.name.databaseValue, StoredTime.seconds(notice.effectiveAt).databaseValue,
+                                 nowSeconds.databaseValue, revokedCount.databaseValue]
                     outcomes.append(outcome)
                 }
             }
             try InsertRows.execute(table: "change_notice",
-                                   columns: ["notice_id", "kind", "outcome", "effective_at", "ingested_at", "feed", "revoked"],
+                                   columns: ["feed", "notice_id", "kind", "outcome", "effective_at", "ingested_at", "revoked"],
                                    values: recorded, db: db)
             // One audit entry per batch, listing every outcome that changed something, line by
-            // line: the chain covers each notice, and a batch of ten thousand costs one entry.
+            // line, and counting the duplicates, which changed nothing: the chain covers each
+            // notice, and a batch of ten thousand costs one entry.
             if !audited.isEmpty {
                 try AuditLog.append(AuditEvent(actor: feed, action: "notices.applied", details: [
-                    "notices": "\(audited.count)", "outcomes": audited.joined(separator: "\n"),
+                    "notices": "\(audited.count)", "duplicates": "\(duplicates)", "outcomes": audited.joined(separator: "\n"),
                 ]), at: now, in: db)
             }
             return outcomes
@@ -161,17 +165,28 @@ extension CertificateDatabase {
         var status: CertificateStatus
         let notBefore: Int64
         let notAfter: Int64
+        var revokedAt: Int64?
+        var reason: RevocationReason?
+
+        /// Revoked for a reason a change notice gives: the revocations that a notice effective
+        /// earlier may back-date.
+        var revokedByNotice: Bool {
+            status == .revoked && (reason == .affiliationChanged || reason == .cessationOfOperation)
+        }
     }
 
     /// SQLite binds at most 32,766 parameters; lookups go in chunks well below that.
     static let lookupChunk = 500
 
-    static func recordedNoticeIDs(_ ids: Set<String>, db: Database) throws -> Set<String> {
+    /// Which of `ids` `feed` has delivered before: notice ids are unique within a feed, so one
+    /// feed's ids never shadow another's.
+    static func recordedNoticeIDs(_ ids: Set<String>, feed: String, db: Database) throws -> Set<String> {
         var recorded = Set<String>()
         for chunk in Array(ids).chunked(into: lookupChunk) {
             let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            recorded.formUnion(try String.fetchAll(db, sql: "SELECT notice_id FROM change_notice WHERE notice_id IN (\(marks))",
-                                                   arguments: StatementArguments(chunk)))
+            recorded.formUnion(try String.fetchAll(
+                db, sql: "SELECT notice_id FROM change_notice WHERE feed = ? AND notice_id IN (\(marks))",
+                arguments: [feed] + StatementArguments(chunk)))
         }
         return recorded
     }
@@ -181,14 +196,17 @@ extension CertificateDatabase {
         for chunk in Array(residents).chunked(into: lookupChunk) {
             let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT resident_hash, ca, serial, kind, status, not_before, not_after FROM certificate
-                WHERE resident_hash IN (\(marks)) AND status IN ('valid', 'suspended')
-                """, arguments: StatementArguments(chunk))
+                SELECT resident_hash, ca, serial, kind, status, not_before, not_after, revoked_at, revocation_reason
+                FROM certificate WHERE resident_hash IN (\(marks))
+                    AND (status IN ('valid', 'suspended') OR revocation_reason IN (?, ?))
+                """, arguments: StatementArguments(chunk) + [RevocationReason.affiliationChanged.rawValue,
+                                                              RevocationReason.cessationOfOperation.rawValue])
             while let row = try rows.next() {  // by position: name lookups cost more than the query
                 guard let kind = CertificateKind(rawValue: row[3]),
                       let status = CertificateStatus(rawValue: row[4]) else { continue }
                 held[row[0], default: []].append(HeldCertificate(
-                    ca: row[1], serial: row[2], kind: kind, status: status, notBefore: row[5], notAfter: row[6]))
+                    ca: row[1], serial: row[2], kind: kind, status: status, notBefore: row[5], notAfter: row[6],
+                    revokedAt: row[7], reason: (row[8] as Int?).flatMap(RevocationReason.init(rawValue:))))
             }
         }
         return held
@@ -196,22 +214,33 @@ extension CertificateDatabase {
 
     /// Revokes what `notice` revokes among `held`, and notes it there. The update seeks the
     /// resident's rows by primary key (`+` keeps SQLite from going through the serial index).
-    private func apply(_ notice: NoticeApplication, to held: inout [HeldCertificate], db: Database) throws -> NoticeOutcome {
+    ///
+    /// The revocation time is the effective time, but never later than now: a notice accepted
+    /// within the tolerance for the future revokes from the moment it is applied. Notices may
+    /// arrive out of order (a move reported after the death that followed it): a certificate
+    /// that a notice revoked as of a later time is back-dated to this notice's effective time,
+    /// with this notice's reason, since it was invalid from then on.
+    private func apply(_ notice: NoticeApplication, to held: inout [HeldCertificate], nowSeconds: Int64,
+                       db: Database) throws -> NoticeOutcome {
         let effective = StoredTime.seconds(notice.effectiveAt)
+        let revokedAt = min(effective, nowSeconds)
         var matched = false
         var revoked: [NoticeRevocation] = []
-        for index in held.indices where held[index].status != .revoked
-            && held[index].notAfter > effective && held[index].notBefore <= effective {
+        for index in held.indices where held[index].notAfter > effective && held[index].notBefore <= effective {
+            let certificate = held[index]
+            let laterNotice = certificate.revokedByNotice && (certificate.revokedAt ?? 0) > revokedAt
+            guard certificate.status != .revoked || laterNotice else { continue }
             matched = true
-            guard let reason = notice.kind.revocationReason(for: held[index].kind) else { continue }
-            let revocation = NoticeRevocation(ca: held[index].ca, serial: held[index].serial, reason: reason)
+            guard let reason = notice.kind.revocationReason(for: certificate.kind) else { continue }
             try db.cachedStatement(sql: """
                 UPDATE certificate SET status = 'revoked', revoked_at = ?, revocation_reason = ?
                 WHERE resident_hash = ? AND kind = ? AND +ca = ? AND +serial = ?
-                """).execute(arguments: [effective, reason.rawValue, notice.residentHash, held[index].kind.rawValue,
-                                         revocation.ca, revocation.serial])
+                """).execute(arguments: [revokedAt, reason.rawValue, notice.residentHash, certificate.kind.rawValue,
+                                         certificate.ca, certificate.serial])
             held[index].status = .revoked
-            revoked.append(revocation)
+            held[index].revokedAt = revokedAt
+            held[index].reason = reason
+            revoked.append(NoticeRevocation(ca: certificate.ca, serial: certificate.serial, reason: reason))
         }
         return matched ? .applied(revoked: revoked) : .noMatch
     }

@@ -130,7 +130,6 @@ struct ChangeNoticeTests {
             #expect(error?["message"] as? String == result.error?.message)
             #expect((object["revoked"] as? [[String: String]])?.map { $0["serial"]! } == result.revoked?.map(\.serial))
         }
-        #expect(results[3].json.contains(#"\"divorce\""#))  // the kind quoted in the message, escaped
     }
 
     /// Each rejection code, from a line that breaks exactly one rule.
@@ -283,5 +282,78 @@ struct ChangeNoticeTests {
         #expect(counts == ["death applied": 1, "death no-match": 2, "move-out no-match": 1, "unknown rejected": 1,
                            "death rejected": 1])
         #expect(try service.runtime.database.noticeReport(days: 7, until: Date().addingTimeInterval(8 * 86_400)).isEmpty)
+    }
+
+    @Test func aDuplicateWithinOneBatchIsCaughtAndIdsAreKeptPerFeed() async throws {
+        let service = try TestService.make()
+        defer { service.remove() }
+        let now = NoticeFeed.justNow()
+        let lines = [
+            try NoticeFeed.line(id: "same", kind: "death", resident: "10000000021", effectiveAt: now),
+            try NoticeFeed.line(id: "same", kind: "death", resident: "10000000022", effectiveAt: now),
+        ]
+        var outcomes: [String] = []
+        let ingestor = NoticeIngestor(runtime: service.runtime, batchSize: 100, logger: service.logger)
+        _ = try await ingestor.ingest(lines: lines.map { Array($0.utf8) }, source: "test", feed: TestService.registryFeed) {
+            outcomes.append($0.outcome)
+        }
+        #expect(outcomes == ["no-match", "duplicate"])
+        // Another feed's id space is its own: the same id is a new notice there.
+        let shibuya = try NoticeFeed.line(id: "same", kind: "death", resident: "10000000022", municipality: "131130",
+                                          effectiveAt: now)
+        _ = try await ingestor.ingest(lines: [Array(shibuya.utf8)], source: "test", feed: TestService.shibuyaFeed) {
+            outcomes.append($0.outcome)
+        }
+        #expect(outcomes == ["no-match", "duplicate", "no-match"])
+        #expect(try service.runtime.database.noticeCount() == 2)
+    }
+
+    /// A move reported after the death that followed it: the signing certificate was invalid
+    /// from the move, so its revocation is back-dated, with the move's reason.
+    @Test func aLateNoticeBackDatesARevocation() async throws {
+        let service = try TestService.make()
+        defer { service.remove() }
+        let feed = NoticeFeed(service: service)
+        let issued = try await feed.enroll("10000000031")
+        let issuedAt = try feed.record(issued[0]).notBefore
+        try await Task.sleep(for: .seconds(3))
+        let moved = issuedAt.addingTimeInterval(1), died = issuedAt.addingTimeInterval(2)
+        _ = try await feed.ingest([try NoticeFeed.line(id: "d", kind: "death", resident: "10000000031",
+                                                       effectiveAt: AuditLog.timestamp(died))])
+        let (_, results) = try await feed.ingest([try NoticeFeed.line(id: "m", kind: "move-out", resident: "10000000031",
+                                                                      effectiveAt: AuditLog.timestamp(moved))])
+        #expect(results.map(\.outcome) == ["applied"])
+        #expect(results[0].revoked?.map(\.serial) == [issued[0].serialHex])
+        let signing = try feed.record(issued[0]), auth = try feed.record(issued[1])
+        #expect(signing.revokedAt == moved && signing.revocationReason == .affiliationChanged)
+        #expect(auth.revokedAt == died && auth.revocationReason == .cessationOfOperation)
+    }
+
+    /// A notice within the tolerance for the future revokes at once, dated now, not later.
+    @Test func aNoticeSlightlyInTheFutureRevokesFromNow() async throws {
+        let service = try TestService.make()
+        defer { service.remove() }
+        let feed = NoticeFeed(service: service)
+        let issued = try await feed.enroll("10000000041")
+        let before = Date()
+        _ = try await feed.ingest([try NoticeFeed.line(id: "f", kind: "death", resident: "10000000041",
+                                                       effectiveAt: AuditLog.timestamp(Date().addingTimeInterval(120)))])
+        let record = try feed.record(issued[0])
+        #expect(record.status == .revoked)
+        #expect(try #require(record.revokedAt) <= Date() && record.revokedAt! >= before.addingTimeInterval(-1))
+    }
+
+    @Test func aNoticeIdCarryingTheResidentCodeIsRefusedAndNotRepeated() async throws {
+        let service = try TestService.make()
+        defer { service.remove() }
+        let feed = NoticeFeed(service: service)
+        let (_, results) = try await feed.ingest([
+            try NoticeFeed.line(id: "x-10000000051", kind: "death", resident: "10000000051", effectiveAt: NoticeFeed.justNow()),
+            try NoticeFeed.line(id: "10000000052", kind: "divorce", resident: "10000000052", effectiveAt: NoticeFeed.justNow()),
+        ])
+        #expect(results.map { $0.error?.code } == [.invalidNoticeID, .unknownNoticeKind])
+        #expect(results.allSatisfy { $0.noticeId == nil && !$0.json.contains("1000000005") })
+        let audit = try service.runtime.database.recentAuditEntries(limit: 10).map(\.details).joined()
+        #expect(!audit.contains("1000000005"))
     }
 }

@@ -125,6 +125,9 @@ struct HolderRequestTests {
             _ = try await bulk.revoke(serialList: "not-hex", of: ca, reason: .keyCompromise, by: TestService.administrator)
         }
 
+        // A suspended certificate is revoked with the rest.
+        _ = try await HolderRequests(database: service.runtime.database, logger: service.logger)
+            .change(.hold, ca: ca, serial: signing[1].serialHex, by: TestService.callCentre)
         let count = try await bulk.revokeEverything(of: ca, by: TestService.administrator)
         #expect(count == 2)
         #expect(try feed.record(signing[0]).revocationReason == .keyCompromise)

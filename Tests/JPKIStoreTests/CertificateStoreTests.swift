@@ -19,16 +19,20 @@ struct CertificateStoreTests {
     }
 
     /// A serial drawn twice is reported as such, so that issuance signs again, and nothing of the
-    /// failed transaction stays: the unique index on (ca, serial) guards it since the v2 schema.
+    /// failed transaction stays: the same resident's certificate, which the failed issuance
+    /// superseded before its insert failed, is valid again after the rollback.
     @Test func aRepeatedSerialIsReportedAndWritesNothing() async throws {
         let db = try database()
         _ = try await db.recordIssuance([record(serial: "0abc", resident: 1)], actor: "desk", at: Date())
         await #expect(throws: StoreError.duplicateSerial(ca: "13/signing", serial: "0abc")) {
+            _ = try await db.recordIssuance([self.record(serial: "0abc", resident: 1)], actor: "desk", at: Date())
+        }
+        // Another resident drawing the same serial collides on the (ca, serial) index instead.
+        await #expect(throws: StoreError.duplicateSerial(ca: "13/signing", serial: "0abc")) {
             _ = try await db.recordIssuance([self.record(serial: "0abc", resident: 2)], actor: "desk", at: Date())
         }
         #expect(try db.certificateCount() == 1)
-        #expect(try db.certificate(ca: "13/signing", serial: "0abc")?.residentHash == Data(repeating: 1, count: 32))
-        // The first resident's certificate was not superseded by the failed issuance.
-        #expect(try db.certificate(ca: "13/signing", serial: "0abc")?.status == .valid)
+        let kept = try #require(try db.certificate(ca: "13/signing", serial: "0abc"))
+        #expect(kept.status == .valid && kept.successorSerial == nil && kept.residentHash == Data(repeating: 1, count: 32))
     }
 }

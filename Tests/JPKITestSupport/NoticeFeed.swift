@@ -20,9 +20,9 @@ public struct NoticeFeed {
         return String(decoding: try encoder.encode(notice), as: UTF8.self)
     }
 
-    /// An effective time a moment after now: after any certificate issued so far, within the
-    /// tolerance for the future.
-    public static func justNow() -> String { AuditLog.timestamp(Date().addingTimeInterval(2)) }
+    /// The effective time of a change happening now: after any certificate issued so far
+    /// (certificate and notice times count whole seconds), not in the future.
+    public static func justNow() -> String { AuditLog.timestamp(Date()) }
 
     public func ingest(_ lines: [String], feed: Operator = TestService.registryFeed) async throws -> (NoticeSummary, [NoticeResult]) {
         var results: [NoticeResult] = []
