@@ -161,9 +161,10 @@ public struct NoticeLineRejection: Error, Sendable {
     public let error: RevocationError
 
     init(notice: ChangeNotice?, error: RevocationError) {
-        // An id that is malformed, or carries the line's resident code, is not repeated back.
+        // An id that is malformed, or carries the line's resident code (8 digits or more of it,
+        // valid or not), is not repeated back.
         noticeID = notice?.noticeId.flatMap { id in
-            let carriesCode = notice?.residentCode.map { !$0.isEmpty && id.contains($0) } ?? false
+            let carriesCode = notice?.residentCode.map { $0.count >= 8 && id.contains($0) } ?? false
             return error.code == .invalidNoticeID || carriesCode ? nil : id
         }
         kind = notice?.kind.flatMap { ChangeNoticeKind(rawValue: $0)?.rawValue }

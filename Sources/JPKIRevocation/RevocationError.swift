@@ -39,9 +39,12 @@ public struct RevocationError: Error, Sendable, Equatable, CustomStringConvertib
         self.message = message
     }
 
-    /// A rule of the profile broken by a notice's four items, as the enrollment check words it.
+    /// A rule of the profile broken by a notice's four items: the field and the enrollment check's
+    /// code, but not its message, which can repeat the value sent (a shifted column could hold a
+    /// resident code).
     init(fourItems error: EnrollmentError) {
-        self.init(error.code == .missingField ? .missingField : .invalidFourItems, field: error.field, error.message)
+        self.init(error.code == .missingField ? .missingField : .invalidFourItems, field: error.field,
+                  "\(error.field ?? "fourItems") breaks the profile's rule \(error.code.rawValue) (docs/api.md)")
     }
 
     /// 403 for who-may-do-what, 404 for an unknown certificate, 409 for a change the

@@ -64,7 +64,10 @@ struct NoticeBenchmark: AsyncParsableCommand {
         var offset = 0
         for size in sizes {
             let file = directory.appendingPathComponent("notices-\(size).jsonl")
-            try writeNotices(count: size, idOffset: offset, to: file)
+            // Seconds after a day ago, this file's share of 80,000.
+            let total = Double(sizes.reduce(0, +))
+            try writeNotices(count: size, idOffset: offset,
+                             during: 80_000 * Double(offset) / total ..< 80_000 * Double(offset + size) / total, to: file)
             offset += size
             let output = try runTool(CommandLine.arguments[0], [
                 "notices", "ingest", file.path, "--operator", "bench-feed", "--json",
@@ -150,8 +153,10 @@ struct NoticeBenchmark: AsyncParsableCommand {
     }
 
     /// `count` notices: kinds in proportions a registry might send (moves most), one in five for
-    /// a resident without certificates, effective during the last day.
-    func writeNotices(count: Int, idOffset: Int, to file: URL) throws {
+    /// a resident without certificates, effective during the last day in the order of the file,
+    /// as a registry writes a day's changes. Each file covers its own stretch of that day, after
+    /// the files before it, so notices never arrive out of order (which costs more: docs/BENCHMARKS.md).
+    func writeNotices(count: Int, idOffset: Int, during stretch: Range<Double>, to file: URL) throws {
         let kinds: [(ChangeNoticeKind, Int)] = [
             (.moveOut, 30), (.moveIn, 15), (.moveWithinMunicipality, 15), (.nameChange, 8), (.addressCorrection, 3),
             (.sexCorrection, 1), (.dateOfBirthCorrection, 1), (.emigration, 5), (.death, 20), (.removal, 2),
@@ -162,7 +167,8 @@ struct NoticeBenchmark: AsyncParsableCommand {
         let dayAgo = Date().addingTimeInterval(-86_400)
         for index in 0..<count {
             let resident = Int.random(in: 0..<(residents + residents / 4), using: &generator)
-            let effective = AuditLog.timestamp(dayAgo.addingTimeInterval(Double(index % 80_000)))
+            let effective = AuditLog.timestamp(dayAgo.addingTimeInterval(stretch.lowerBound
+                + (stretch.upperBound - stretch.lowerBound) * Double(index) / Double(count)))
             let municipality = resident % 3 == 0 ? "131016" : "131130"
             output.write("""
                 {"noticeId":"bench-\(idOffset + index)","kind":"\(wheel[index % wheel.count].rawValue)",\
