@@ -129,9 +129,16 @@ public struct NoticeIngestor: Sendable {
                 writing = parsed
                 parsed = PendingBatch(capacity: batchSize)
             }
-            for (outcome, result) in committed ?? [] {
-                summary.count(outcome)
-                try report(result)
+            do {
+                for (outcome, result) in committed ?? [] {
+                    summary.count(outcome)
+                    try report(result)
+                }
+            } catch {
+                // The batch already submitted still commits: wait for it, so that nothing is
+                // left running unobserved when the error reaches the caller.
+                _ = try? await writing?.results()
+                throw error
             }
         }
 
