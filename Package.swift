@@ -86,11 +86,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Publication: partitioned CRLs, their deltas and the ARLs, written to crl/.
+        .target(
+            name: "JPKIPublication",
+            dependencies: [
+                "JPKIProfile", "JPKIAuthority", "JPKIStore", "JPKIConfiguration", "JPKIEnrollment",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // HTTP API.
         .target(
             name: "JPKIServer",
             dependencies: [
                 "JPKIProfile", "JPKIAuthority", "JPKIStore", "JPKIConfiguration", "JPKIEnrollment", "JPKIRevocation",
+                "JPKIPublication",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -102,6 +115,7 @@ let package = Package(
             name: "jpki-ca",
             dependencies: [
                 "JPKIProfile", "JPKIAuthority", "JPKIStore", "JPKIConfiguration", "JPKIEnrollment", "JPKIRevocation", "JPKIServer",
+                "JPKIPublication",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -148,13 +162,18 @@ let package = Package(
         // Clients nobody here wrote: OpenSSL and Python cryptography against what we issue.
         .testTarget(
             name: "InteropTests",
-            dependencies: ["JPKIEnrollment", "JPKIAuthority", "JPKIStore", "JPKIProfile", "JPKITestSupport",
+            dependencies: ["JPKIEnrollment", "JPKIAuthority", "JPKIStore", "JPKIProfile", "JPKITestSupport", "JPKIPublication",
                            .product(name: "X509", package: "swift-certificates")]
+        ),
+        .testTarget(
+            name: "JPKIPublicationTests",
+            dependencies: ["JPKIPublication", "JPKIEnrollment", "JPKIConfiguration", "JPKIStore", "JPKIAuthority", "JPKIProfile",
+                           "JPKITestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "JPKIServerTests",
             dependencies: ["JPKIServer", "JPKIEnrollment", "JPKIConfiguration", "JPKIStore", "JPKIAuthority", "JPKIProfile", "JPKITestSupport",
-                           "JPKIRevocation",
+                           "JPKIRevocation", "JPKIPublication",
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "X509", package: "swift-certificates"),
                            .product(name: "_CryptoExtras", package: "swift-crypto")]

@@ -34,10 +34,10 @@ public struct CAProvisioning: Sendable {
         // A key without a certificate is what a crash between the two writes leaves: finish the job.
         let key = vault.hasKey(for: ca) ? try vault.key(for: ca) : try vault.generateKey(for: ca)
         let certificate = try CACertificateFactory.selfSigned(
-            ca: ca, operatorName: operatorName, development: development, key: key,
+            ca: ca, operatorName: operatorName, development: development, key: Certificate.PrivateKey(key),
             publication: publication, now: now)
         try SecretFile.createExclusively(at: certificatePath, contents: Data(try certificate.serializeAsPEM().pemString.utf8))
-        return try CertificateAuthority(id: ca, certificate: certificate, privateKey: key)
+        return try CertificateAuthority(id: ca, certificate: certificate, signingKey: key)
     }
 
     public func load(_ ca: CertificateAuthorityID) throws -> CertificateAuthority {
@@ -46,6 +46,6 @@ public struct CAProvisioning: Sendable {
             throw AuthorityError.notInitialised(path: path.path)
         }
         let certificate = try Certificate(pemEncoded: pem)
-        return try CertificateAuthority(id: ca, certificate: certificate, privateKey: try vault.key(for: ca))
+        return try CertificateAuthority(id: ca, certificate: certificate, signingKey: try vault.key(for: ca))
     }
 }

@@ -11,8 +11,8 @@ import X509
 /// holder lives. The shard is taken from a hash of the (random) serial number.
 public struct CRLPartition: Sendable, Hashable, CustomStringConvertible {
     public enum Scope: Sendable, Hashable {
-        /// A municipality's signing certificates, or one shard of them.
-        case municipality(MunicipalityCode, shard: Int, shardCount: Int)
+        /// A municipality's signing certificates, or one shard of them (`nil` if unsharded).
+        case municipality(MunicipalityCode, shard: Int?)
         /// One hash shard of a CA's user-authentication certificates.
         case hashShard(Int)
     }
@@ -31,8 +31,8 @@ public struct CRLPartition: Sendable, Hashable, CustomStringConvertible {
                               userAuthenticationShards: Int) -> CRLPartition {
         switch ca.kind {
         case .signing:
-            let shard = municipalityShards > 1 ? bucket(serial, count: municipalityShards) : 0
-            return CRLPartition(ca: ca, scope: .municipality(municipality, shard: shard, shardCount: municipalityShards))
+            let shard = municipalityShards > 1 ? bucket(serial, count: municipalityShards) : nil
+            return CRLPartition(ca: ca, scope: .municipality(municipality, shard: shard))
         case .userAuthentication:
             return CRLPartition(ca: ca, scope: .hashShard(bucket(serial, count: userAuthenticationShards)))
         }
@@ -48,14 +48,45 @@ public struct CRLPartition: Sendable, Hashable, CustomStringConvertible {
     /// the file name of the CRL and stored with every certificate.
     public var id: String {
         switch scope {
-        case .municipality(let code, let shard, let count):
-            count > 1 ? "\(code)-s\(twoDigits(shard))" : "\(code)"
+        case .municipality(let code, let shard?):
+            "\(code)-s\(twoDigits(shard))"
+        case .municipality(let code, nil):
+            "\(code)"
         case .hashShard(let shard):
             "s\(twoDigits(shard))"
         }
     }
 
     public var description: String { "\(ca)/\(id)" }
+
+    /// The partition an ``id`` names, as stored with certificates; `nil` if it names none of `ca`.
+    public init?(ca: CertificateAuthorityID, id: String) {
+        let parts = id.split(separator: "-", omittingEmptySubsequences: false)
+        func shard(_ text: Substring) -> Int? {
+            guard text.count == 3, text.first == "s", let n = Int(text.dropFirst()), (0..<256).contains(n) else { return nil }
+            return n
+        }
+        switch (ca.kind, parts.count) {
+        case (.userAuthentication, 1):
+            guard let n = shard(parts[0]) else { return nil }
+            self.init(ca: ca, scope: .hashShard(n))
+        case (.signing, 1), (.signing, 2):
+            guard let code = try? MunicipalityCode(validating: String(parts[0])), code.prefecture == ca.prefecture else { return nil }
+            if parts.count == 1 {
+                self.init(ca: ca, scope: .municipality(code, shard: nil))
+            } else {
+                guard let n = shard(parts[1]) else { return nil }
+                self.init(ca: ca, scope: .municipality(code, shard: n))
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// The municipality whose certificates the partition holds, for a signing partition.
+    public var municipality: MunicipalityCode? {
+        if case .municipality(let code, _) = scope { code } else { nil }
+    }
 
     private func twoDigits(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 
@@ -70,9 +101,9 @@ public struct CRLPartition: Sendable, Hashable, CustomStringConvertible {
             OrganizationalUnitName(ca.purposeUnit)
             OrganizationalUnitName("CRL Distribution Points")
             switch scope {
-            case .municipality(_, let shard, let count):
+            case .municipality(_, let shard):
                 OrganizationalUnitName(prefectureName)
-                if count > 1 {
+                if let shard {
                     OrganizationalUnitName(municipalityName ?? "")
                     CommonName("Shard \(twoDigits(shard))")
                 } else {
@@ -88,12 +119,18 @@ public struct CRLPartition: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The distribution point as certificates and the partition's CRL name it: the directoryName
-    /// and the HTTP URI of the same CRL.
+    /// and the HTTP URI of the same CRL. Its delta CRL names the same point (RFC 5280 §5.2.4: the
+    /// same scope); certificates find the delta through freshestCRL, ``deltaDistributionPoint(publication:)``.
     public func distributionPoint(prefectureName: String, municipalityName: String?,
                                   publication: PublicationPoints) throws -> DistributionPoint {
         DistributionPoint(fullName: [
             .directoryName(try directoryName(prefectureName: prefectureName, municipalityName: municipalityName)),
             .uniformResourceIdentifier(publication.crl(self)),
         ])
+    }
+
+    /// Where the partition's delta CRL is published: freshestCRL in certificates and full CRLs.
+    public func deltaDistributionPoint(publication: PublicationPoints) -> DistributionPoint {
+        DistributionPoint(fullName: [.uniformResourceIdentifier(publication.deltaCRL(self))])
     }
 }

@@ -5,13 +5,17 @@ import X509
 public struct CertificateAuthority: Sendable {
     public let id: CertificateAuthorityID
     public let certificate: Certificate
+    /// The key, for CRLs (which sign a digest).
+    public let signingKey: any CASigningKey
+    /// The same key, for swift-certificates' builders.
     public let privateKey: Certificate.PrivateKey
 
-    public init(id: CertificateAuthorityID, certificate: Certificate, privateKey: Certificate.PrivateKey) throws {
-        guard privateKey.publicKey == certificate.publicKey else { throw AuthorityError.keyDoesNotMatchCertificate(id) }
+    public init(id: CertificateAuthorityID, certificate: Certificate, signingKey: any CASigningKey) throws {
+        guard signingKey.publicKey == certificate.publicKey else { throw AuthorityError.keyDoesNotMatchCertificate(id) }
         self.id = id
         self.certificate = certificate
-        self.privateKey = privateKey
+        self.signingKey = signingKey
+        self.privateKey = Certificate.PrivateKey(signingKey)
     }
 
     /// The subjectKeyIdentifier of the CA certificate, used as authorityKeyIdentifier below it.

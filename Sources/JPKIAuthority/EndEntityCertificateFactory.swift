@@ -45,7 +45,7 @@ public struct EndEntityContent: Sendable {
 /// subjectAltName, keyUsage digitalSignature+nonRepudiation. User authentication: subject
 /// `C=JP, CN=<opaque id>`, no subjectAltName, keyUsage digitalSignature. Both: keyUsage critical,
 /// the kind's certificatePolicies OID, AKI and SKI (RFC 5280 §4.2.1.1–2), authorityInfoAccess
-/// with OCSP and caIssuers (§4.2.2.1), and the partition's cRLDistributionPoints (§4.2.1.13).
+/// with OCSP and caIssuers (§4.2.2.1), and the partition's cRLDistributionPoints (§4.2.1.13) and freshestCRL (§4.2.1.15).
 /// ``IssuanceCheck`` runs over the content before anything is signed.
 public struct EndEntityCertificateFactory: Sendable {
     public let authority: CertificateAuthority
@@ -88,6 +88,7 @@ public struct EndEntityCertificateFactory: Sendable {
                 .init(method: .issuingCA, location: .uniformResourceIdentifier(publication.caCertificate(authority.id))),
             ])
             CRLDistributionPoints([distributionPoint])
+            FreshestCRL([content.partition.deltaDistributionPoint(publication: publication)])
             if let altName { altName }
         }
         return try Certificate(

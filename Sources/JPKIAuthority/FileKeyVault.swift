@@ -31,22 +31,22 @@ public struct FileKeyVault: CAKeyVault {
         FileManager.default.fileExists(atPath: path(for: ca).path)
     }
 
-    public func generateKey(for ca: CertificateAuthorityID) throws -> Certificate.PrivateKey {
+    public func generateKey(for ca: CertificateAuthorityID) throws -> any CASigningKey {
         let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         let pkcs8 = try PEMDocument(pemString: key.pkcs8PEMRepresentation).derBytes
         let encrypted = try EncryptedPrivateKeyInfo(encrypting: pkcs8, passphrase: passphrase, iterations: iterations)
         try SecretFile.createExclusively(at: path(for: ca), contents: Data(try encrypted.pemEncoded().utf8))
-        return Certificate.PrivateKey(try OpenSSLSigningKey(pkcs8: pkcs8))
+        return try OpenSSLSigningKey(pkcs8: pkcs8)
     }
 
-    public func key(for ca: CertificateAuthorityID) throws -> Certificate.PrivateKey {
+    public func key(for ca: CertificateAuthorityID) throws -> any CASigningKey {
         let file = path(for: ca)
         guard let pem = try? String(contentsOf: file, encoding: .utf8) else {
             throw AuthorityError.notInitialised(path: file.path)
         }
         do {
             let pkcs8 = try EncryptedPrivateKeyInfo(pemEncoded: pem).decrypt(passphrase: passphrase)
-            return Certificate.PrivateKey(try OpenSSLSigningKey(pkcs8: Array(pkcs8)))
+            return try OpenSSLSigningKey(pkcs8: Array(pkcs8))
         } catch {
             throw AuthorityError.keyUnreadable(path: file.path, reason: "\(error)")
         }

@@ -14,7 +14,7 @@ import _CryptoExtras
 /// else (certificate building, CSR verification, hashing, key generation and key encryption)
 /// stays in swift-crypto and swift-certificates. The key reaches OpenSSL as PKCS#8 DER, only in
 /// memory, after ``FileKeyVault`` decrypted it.
-public struct OpenSSLSigningKey: CustomPrivateKey, @unchecked Sendable {
+public struct OpenSSLSigningKey: CASigningKey, @unchecked Sendable {
     /// Owns the `EVP_PKEY` and a pool of signing contexts prepared once (sign_init, PKCS#1 v1.5
     /// padding, SHA-256). Preparing a context in OpenSSL 3.0 fetches algorithms under global
     /// locks, which halves the single-core rate and serialises threads; reusing prepared contexts
@@ -131,6 +131,10 @@ public struct OpenSSLSigningKey: CustomPrivateKey, @unchecked Sendable {
 
     func sign(_ message: [UInt8]) throws -> [UInt8] {
         try handle.sign(digest: Array(SHA256.hash(data: message)))
+    }
+
+    public func signature(forSHA256Digest digest: SHA256.Digest) throws -> [UInt8] {
+        try handle.sign(digest: Array(digest))
     }
 
     // Hashable and PEMSerializable, as CustomPrivateKey requires: a key is its public half, and

@@ -23,6 +23,11 @@ public struct PublicationPoints: Sendable, Hashable {
         "\(baseURL)/crl/\(partition.ca.prefecture)/\(partition.ca.kind)/\(partition.id).crl"
     }
 
+    /// A CRL partition's delta CRL (RFC 5280 §5.2.4), beside its full CRL.
+    public func deltaCRL(_ partition: CRLPartition) -> String {
+        "\(baseURL)/crl/\(partition.ca.prefecture)/\(partition.ca.kind)/\(partition.id)-delta.crl"
+    }
+
     /// The authority revocation list of a CA (covers CA certificates only).
     public func arl(_ ca: CertificateAuthorityID) -> String {
         "\(baseURL)/crl/\(ca.prefecture)/\(ca.kind)/arl.crl"

@@ -81,6 +81,9 @@ public struct Configuration: Sendable {
         if service.mode == .production, let iterations = service.keyEncryptionIterations, iterations < 100_000 {
             throw .invalid(file: "service.yaml", reason: "keyEncryptionIterations below 100000 is for tests, not production")
         }
+        if let problem = service.crlSettings.problem() {
+            throw .invalid(file: "service.yaml", reason: problem)
+        }
         // A notice in the future is applied at once (its revocation dated now), so a certificate
         // issued before it takes effect would escape it: the tolerance is for clock skew only.
         if let tolerance = service.noticeFutureToleranceSeconds, !(0...3_600).contains(tolerance) {

@@ -24,12 +24,17 @@ public struct ServiceConfiguration: Sendable, Codable, Equatable {
     /// How far in the future a change notice's effective time may lie (clock skew between the
     /// registry and the CA) before the notice is rejected; default 300 seconds.
     public var noticeFutureToleranceSeconds: Int?
+    /// CRL publication; defaults when absent.
+    public var crl: CRLSettings?
     public var operators: [Operator]
+
+    public var crlSettings: CRLSettings { crl ?? CRLSettings() }
 
     public var noticeFutureTolerance: TimeInterval { TimeInterval(noticeFutureToleranceSeconds ?? 300) }
 
     public init(mode: Mode, publicBaseURL: String, listen: Listen, dataDirectory: String, userAuthenticationCRLShards: Int,
-                keyEncryptionIterations: Int?, noticeFutureToleranceSeconds: Int? = nil, operators: [Operator]) {
+                keyEncryptionIterations: Int?, noticeFutureToleranceSeconds: Int? = nil, crl: CRLSettings? = nil,
+                operators: [Operator]) {
         self.mode = mode
         self.publicBaseURL = publicBaseURL
         self.listen = listen
@@ -37,6 +42,7 @@ public struct ServiceConfiguration: Sendable, Codable, Equatable {
         self.userAuthenticationCRLShards = userAuthenticationCRLShards
         self.keyEncryptionIterations = keyEncryptionIterations
         self.noticeFutureToleranceSeconds = noticeFutureToleranceSeconds
+        self.crl = crl
         self.operators = operators
     }
 

@@ -5,6 +5,7 @@ import JPKIAuthority
 import JPKIConfiguration
 import JPKIEnrollment
 import JPKIProfile
+import JPKIPublication
 import JPKIStore
 import SwiftASN1
 import X509
@@ -14,19 +15,20 @@ public enum APIRoutes {
     /// Enrollment bodies carry at most two CSRs and the four items; 256 KiB is generous.
     static let maximumBodySize = 256 * 1024
 
-    public static func router(runtime: ServiceRuntime) -> Router<OperatorRequestContext> {
+    public static func router(runtime: ServiceRuntime, crl: CRLPublisher) -> Router<OperatorRequestContext> {
         let router = Router(context: OperatorRequestContext.self)
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: OperatorAuthenticator(operators: runtime.configuration.service.operators))
 
-        router.get("/health") { _, _ in try health(runtime) }
+        router.get("/health") { _, _ in try health(runtime, crl: crl) }
         router.get("/ca/:prefecture/:file") { _, context in try caCertificate(runtime, context) }
         router.post("/v1/enrollments") { request, context in try await enroll(runtime, request, context) }
         router.get("/v1/certificates/:prefecture/:kind/:serial") { request, context in
             try await fetchCertificate(runtime, request, context)
         }
         addRevocationRoutes(to: router, runtime: runtime)
+        addCRLRoutes(to: router, publisher: crl)
         return router
     }
 
@@ -38,17 +40,28 @@ public enum APIRoutes {
             let subject: String
             let notAfter: Date
         }
+        /// CRL publication: when it last ran and succeeded, and the CRLs whose last attempt
+        /// failed (their previous files are still served).
+        struct CRLs: Encodable {
+            let lastRun: Date?
+            let lastSuccess: Date?
+            let failing: [String: String]
+        }
+        /// `ok`, or `degraded` while some CRL fails to publish.
         let status: String
         let mode: String
         let authorities: [CA]
+        let crl: CRLs
     }
 
-    static func health(_ runtime: ServiceRuntime) throws -> Response {
-        try json(.ok, Health(
-            status: "ok", mode: runtime.configuration.service.mode.rawValue,
+    static func health(_ runtime: ServiceRuntime, crl: CRLPublisher) throws -> Response {
+        let publication = crl.status
+        return try json(.ok, Health(
+            status: publication.failing.isEmpty ? "ok" : "degraded", mode: runtime.configuration.service.mode.rawValue,
             authorities: runtime.authorities.all.map {
                 .init(id: $0.id.description, subject: $0.certificate.subject.description, notAfter: $0.certificate.notValidAfter)
-            }))
+            },
+            crl: .init(lastRun: publication.lastRun, lastSuccess: publication.lastSuccess, failing: publication.failing)))
     }
 
     // MARK: - CA certificates (public: the caIssuers URL of authorityInfoAccess)

@@ -154,6 +154,75 @@ public final class CertificateDatabase: Sendable {
                 CREATE INDEX notice_rejection_by_time ON notice_rejection(rejected_at);
                 """)
         }
+        migrator.registerMigration("v3: CRL listing clock, releases, numbers and publications") { db in
+            // What a CRL and its delta need (RFC 5280 §5.2.3, §5.2.4):
+            // - crl_clock: one counter, advanced by every transaction that changes what a CRL
+            //   lists. Each certificate records the tick at which its entry last changed
+            //   (listed_tick), so a delta finds the changes since its base by an index range, and
+            //   a CRL read in one snapshot knows exactly which changes it contains: every later
+            //   change carries a larger tick. Revocation times cannot serve, as a change notice
+            //   back-dates a revocation to its effective time.
+            // - invalidity_date: when a suspended certificate is revoked, the hold's time, the
+            //   moment the card was reported lost (RFC 5280 §5.3.2).
+            // - the partial index covers every column a CRL reads (status too: SQLite checks the
+            //   query's `status <> 'valid'` against the row), so generating a CRL reads the index
+            //   alone, in partition order.
+            // - crl_release: holds lifted, for removeFromCRL in deltas.
+            // - crl_partition: every partition that some certificate names, filled at issuance.
+            // - crl_number: the last number given to each partition's CRLs: full and delta CRLs
+            //   of a partition share one sequence (§5.2.3), reserved before signing, never reused.
+            // - crl_publication: what was published, for HTTP validators and the next delta.
+            try db.execute(sql: """
+                ALTER TABLE certificate ADD COLUMN listed_tick INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE certificate ADD COLUMN invalidity_date INTEGER;
+                DROP INDEX certificate_listed_by_partition;
+                CREATE INDEX certificate_listed_by_partition ON certificate(
+                    ca, partition, listed_tick, serial, revoked_at, revocation_reason, invalidity_date, not_after, status)
+                    WHERE status <> 'valid';
+
+                CREATE TABLE crl_clock (id INTEGER PRIMARY KEY CHECK (id = 1), tick INTEGER NOT NULL);
+                INSERT INTO crl_clock (id, tick) VALUES (1, 0);
+
+                CREATE TABLE crl_partition (
+                    ca TEXT NOT NULL,
+                    partition TEXT NOT NULL,
+                    PRIMARY KEY (ca, partition)
+                ) WITHOUT ROWID;
+                INSERT INTO crl_partition (ca, partition) SELECT DISTINCT ca, partition FROM certificate;
+
+                CREATE TABLE crl_release (
+                    ca TEXT NOT NULL,
+                    partition TEXT NOT NULL,
+                    released_tick INTEGER NOT NULL,
+                    serial TEXT NOT NULL,
+                    held_tick INTEGER NOT NULL,        -- when the lifted hold was listed
+                    released_at INTEGER NOT NULL,
+                    PRIMARY KEY (ca, partition, released_tick, serial)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE crl_number (
+                    ca TEXT NOT NULL,
+                    partition TEXT NOT NULL,           -- a partition id, or 'arl'
+                    last_number INTEGER NOT NULL,
+                    PRIMARY KEY (ca, partition)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE crl_publication (
+                    ca TEXT NOT NULL,
+                    partition TEXT NOT NULL,
+                    number INTEGER NOT NULL,
+                    scope TEXT NOT NULL,               -- full | delta
+                    base_number INTEGER,               -- a delta's base CRL
+                    tick INTEGER NOT NULL,             -- the listing clock the CRL was read at
+                    this_update INTEGER NOT NULL,
+                    next_update INTEGER NOT NULL,
+                    entries INTEGER NOT NULL,
+                    size INTEGER NOT NULL,
+                    sha256 BLOB NOT NULL,
+                    PRIMARY KEY (ca, partition, number)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 

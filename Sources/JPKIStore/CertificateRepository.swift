@@ -27,6 +27,7 @@ extension CertificateDatabase {
         let nowSeconds = StoredTime.seconds(now)
         return try await writer.write { db in
             var chain = try AuditLog.Chain(db)
+            var tick = ListingTick()
             var links: [Supersession] = []
             for record in records {
                 let predecessors = try Row.fetchAll(db.cachedStatement(sql: """
@@ -43,10 +44,11 @@ extension CertificateDatabase {
                     if link.revoked {
                         try db.cachedStatement(sql: """
                             UPDATE certificate SET status = 'revoked', revoked_at = ?, revocation_reason = ?,
-                                successor_ca = ?, successor_serial = ?
+                                invalidity_date = CASE status WHEN 'suspended' THEN revoked_at END,
+                                successor_ca = ?, successor_serial = ?, listed_tick = ?
                             WHERE ca = ? AND serial = ?
                             """).execute(arguments: [nowSeconds, RevocationReason.superseded.rawValue, link.successorCA,
-                                                     link.successorSerial, link.ca, link.serial])
+                                                     link.successorSerial, try tick.value(db), link.ca, link.serial])
                     } else {
                         try db.cachedStatement(sql: """
                             UPDATE certificate SET successor_ca = ?, successor_serial = ? WHERE ca = ? AND serial = ?
@@ -65,6 +67,8 @@ extension CertificateDatabase {
                                                  record.issuedBy])
                     try db.cachedStatement(sql: "INSERT INTO certificate_der (ca, serial, der) VALUES (?, ?, ?)")
                         .execute(arguments: [record.ca, record.serial, record.der])
+                    try db.cachedStatement(sql: "INSERT OR IGNORE INTO crl_partition (ca, partition) VALUES (?, ?)")
+                        .execute(arguments: [record.ca, record.partition])
                 } catch let error as DatabaseError
                     where [.SQLITE_CONSTRAINT_PRIMARYKEY, .SQLITE_CONSTRAINT_UNIQUE].contains(error.extendedResultCode) {
                     // (ca, serial) is unique through certificate_by_serial, and certificate_der's key.

@@ -94,7 +94,7 @@ extension CertificateDatabase {
     /// valid or suspended, unexpired, and already issued at the effective time: a notice effective
     /// before a certificate was issued does not revoke it. Of those, the notice kind's rule
     /// decides which are revoked and why; the revocation time is the effective time (see
-    /// ``apply(_:to:nowSeconds:db:)`` for notices in the future and out of order).
+    /// ``apply(_:to:nowSeconds:tick:db:)`` for notices in the future and out of order).
     ///
     /// The batch's residents and notice ids are looked up with one query each, in index order,
     /// rather than one query per notice; notices are then applied in the order given, against
@@ -111,6 +111,7 @@ extension CertificateDatabase {
             var recorded: [DatabaseValue] = []
             var audited: [String] = []
             var duplicates = 0
+            var tick = ListingTick()
             for entry in batch {
                 switch entry {
                 case .rejected(let rejection):
@@ -128,7 +129,8 @@ extension CertificateDatabase {
                         duplicates += 1
                         continue
                     }
-                    let outcome = try apply(notice, to: &held[notice.residentHash, default: []], nowSeconds: nowSeconds, db: db)
+                    let outcome = try apply(notice, to: &held[notice.residentHash, default: []], nowSeconds: nowSeconds,
+                                            tick: &tick, db: db)
                     var line = "line \(notice.line) notice \(notice.noticeID) \(notice.kind.rawValue) \(notice.effectiveAtText) \(outcome.name)"
                     var revokedCount = 0
                     if case .applied(let revoked) = outcome, !revoked.isEmpty {
@@ -221,7 +223,7 @@ extension CertificateDatabase {
     /// that a notice revoked as of a later time is back-dated to this notice's effective time,
     /// with this notice's reason, since it was invalid from then on.
     private func apply(_ notice: NoticeApplication, to held: inout [HeldCertificate], nowSeconds: Int64,
-                       db: Database) throws -> NoticeOutcome {
+                       tick: inout ListingTick, db: Database) throws -> NoticeOutcome {
         let effective = StoredTime.seconds(notice.effectiveAt)
         let revokedAt = min(effective, nowSeconds)
         var matched = false
@@ -233,10 +235,11 @@ extension CertificateDatabase {
             matched = true
             guard let reason = notice.kind.revocationReason(for: certificate.kind) else { continue }
             try db.cachedStatement(sql: """
-                UPDATE certificate SET status = 'revoked', revoked_at = ?, revocation_reason = ?
+                UPDATE certificate SET status = 'revoked', revoked_at = ?, revocation_reason = ?,
+                    invalidity_date = CASE status WHEN 'suspended' THEN revoked_at ELSE invalidity_date END, listed_tick = ?
                 WHERE resident_hash = ? AND kind = ? AND +ca = ? AND +serial = ?
-                """).execute(arguments: [revokedAt, reason.rawValue, notice.residentHash, certificate.kind.rawValue,
-                                         certificate.ca, certificate.serial])
+                """).execute(arguments: [revokedAt, reason.rawValue, try tick.value(db), notice.residentHash,
+                                         certificate.kind.rawValue, certificate.ca, certificate.serial])
             held[index].status = .revoked
             held[index].revokedAt = revokedAt
             held[index].reason = reason

@@ -50,6 +50,19 @@ extension CertificateDatabase {
                 throw StoreError.transitionNotAllowed(change, from: record.status)
             }
             let seconds = StoredTime.seconds(now)
+            var tick = ListingTick()
+            let listedTick = try tick.value(db)
+            // A hold lifted leaves the CRL: its delta says removeFromCRL (RFC 5280 §5.3.1), for
+            // which the release and the tick of the hold it lifts are kept.
+            if case .release = change {
+                try db.execute(sql: """
+                    INSERT INTO crl_release (ca, partition, released_tick, serial, held_tick, released_at)
+                    SELECT ca, partition, ?, serial, listed_tick, ? FROM certificate WHERE ca = ? AND serial = ?
+                    """, arguments: [listedTick, seconds, ca, serial])
+            }
+            // Revoking a suspended certificate keeps the hold's time as the invalidity date: the
+            // card has been out of the holder's hands since it was reported lost (§5.3.2).
+            let invalidSince = record.status == .suspended ? record.revokedAt.map(StoredTime.seconds) : nil
             switch change {
             case .hold:
                 record.revokedAt = StoredTime.date(seconds)
@@ -63,9 +76,10 @@ extension CertificateDatabase {
             }
             record.status = next
             try db.execute(sql: """
-                UPDATE certificate SET status = ?, revoked_at = ?, revocation_reason = ? WHERE ca = ? AND serial = ?
+                UPDATE certificate SET status = ?, revoked_at = ?, revocation_reason = ?, invalidity_date = ?, listed_tick = ?
+                WHERE ca = ? AND serial = ?
                 """, arguments: [next.rawValue, record.revokedAt.map(StoredTime.seconds), record.revocationReason?.rawValue,
-                                 ca, serial])
+                                 next == .revoked ? invalidSince : nil, listedTick, ca, serial])
             var details = ["ca": ca, "serial": serial]
             if case .revoke(let reason) = change { details["reason"] = reason.name }
             try AuditLog.append(AuditEvent(actor: actor, action: change.auditAction, details: details), at: now, in: db)
@@ -77,10 +91,12 @@ extension CertificateDatabase {
     /// counts them: what the compromise of the CA's key (`cACompromise`) calls for.
     public func revokeAll(ca: String, reason: RevocationReason, actor: String, at now: Date) async throws -> Int {
         try await writer.write { db in
+            var tick = ListingTick()
             try db.execute(sql: """
-                UPDATE certificate SET status = 'revoked', revoked_at = ?, revocation_reason = ?
+                UPDATE certificate SET status = 'revoked', revoked_at = ?, revocation_reason = ?,
+                    invalidity_date = CASE status WHEN 'suspended' THEN revoked_at END, listed_tick = ?
                 WHERE ca = ? AND status IN ('valid', 'suspended')
-                """, arguments: [StoredTime.seconds(now), reason.rawValue, ca])
+                """, arguments: [StoredTime.seconds(now), reason.rawValue, try tick.value(db), ca])
             let count = db.changesCount
             try AuditLog.append(AuditEvent(actor: actor, action: "ca.certificates-revoked", details: [
                 "ca": ca, "reason": reason.name, "count": "\(count)",
@@ -103,6 +119,7 @@ extension CertificateDatabase {
                        at now: Date) async throws -> [BulkRevocationResult] {
         try await writer.write { db in
             var chain = try AuditLog.Chain(db)
+            var tick = ListingTick()
             var results: [BulkRevocationResult] = []
             for serial in serials {
                 guard let row = try Row.fetchOne(db.cachedStatement(sql: """
@@ -116,8 +133,10 @@ extension CertificateDatabase {
                     continue
                 }
                 try db.cachedStatement(sql: """
-                    UPDATE certificate SET status = 'revoked', revoked_at = ?, revocation_reason = ? WHERE ca = ? AND serial = ?
-                    """).execute(arguments: [StoredTime.seconds(now), reason.rawValue, ca, serial])
+                    UPDATE certificate SET status = 'revoked', revoked_at = ?, revocation_reason = ?,
+                        invalidity_date = CASE status WHEN 'suspended' THEN revoked_at END, listed_tick = ?
+                    WHERE ca = ? AND serial = ?
+                    """).execute(arguments: [StoredTime.seconds(now), reason.rawValue, try tick.value(db), ca, serial])
                 try chain.append(AuditEvent(actor: actor, action: "certificate.revoked", details: [
                     "ca": ca, "serial": serial, "reason": reason.name,
                 ]), at: now, in: db)

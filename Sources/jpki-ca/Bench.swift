@@ -6,6 +6,7 @@ import JPKIAuthority
 import JPKIConfiguration
 import JPKIEnrollment
 import JPKIProfile
+import JPKIPublication
 import JPKIServer
 import Logging
 import SwiftASN1
@@ -15,7 +16,7 @@ import _CryptoExtras
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks, measured against the machine's own limit in the same run.",
-        subcommands: [IssueBenchmark.self, NoticeBenchmark.self])
+        subcommands: [IssueBenchmark.self, NoticeBenchmark.self, CRLBenchmark.self])
 }
 
 /// `jpki-ca bench issue`: end-to-end issuance (CSR check, build, sign, durable commit, audit)
@@ -131,7 +132,9 @@ struct IssueBenchmark: AsyncParsableCommand {
 
     func httpRate(runtime: ServiceRuntime, template: EnrollmentTemplate, logger: Logger) async throws -> HTTPResult {
         let port = Int.random(in: 20_000..<40_000)
-        let app = Application(router: APIRoutes.router(runtime: runtime),
+        let crl = CRLPublisher(runtime: runtime, root: FileManager.default.temporaryDirectory
+            .appendingPathComponent("jpki-ca-bench-crl-\(UUID().uuidString)"), logger: logger)
+        let app = Application(router: APIRoutes.router(runtime: runtime, crl: crl),
                               configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
         let script = FileManager.default.temporaryDirectory.appendingPathComponent("jpki-ca-bench-\(UUID().uuidString).lua")
         defer { try? FileManager.default.removeItem(at: script) }

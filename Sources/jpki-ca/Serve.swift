@@ -2,6 +2,7 @@ import ArgumentParser
 import Hummingbird
 import JPKIConfiguration
 import JPKIEnrollment
+import JPKIPublication
 import JPKIServer
 import Logging
 
@@ -25,11 +26,19 @@ struct Serve: AsyncParsableCommand {
         if service.mode == .development {
             logger.warning("DEVELOPMENT MODE: CA keys use a published passphrase; certificates from this service prove nothing")
         }
+        // CRLs: what is due now (every CRL, on first start), then deltas for changed partitions
+        // every crl.deltaIntervalSeconds and full renewals before nextUpdate, until shutdown.
+        let publisher = CRLPublisher(runtime: runtime, root: options.crlRoot(runtime.configuration), logger: logger)
         let app = Application(
-            router: APIRoutes.router(runtime: runtime),
+            router: APIRoutes.router(runtime: runtime, crl: publisher),
             configuration: .init(address: .hostname(host ?? service.listen.host, port: port ?? service.listen.port),
                                  serverName: "jpki-ca"),
             logger: logger)
-        try await app.runService()
+        let interval = Duration.seconds(service.crlSettings.deltaInterval)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await publisher.run(every: interval) }
+            try await app.runService()
+            group.cancelAll()
+        }
     }
 }

@@ -12,10 +12,25 @@ struct ServiceOptions: ParsableArguments {
     @Option(help: "Overrides the data directory of service.yaml (database and keys).")
     var data: String?
 
+    @Option(name: .customLong("crl-directory"), help: "Overrides the CRL directory of service.yaml (crl.directory).")
+    var crlDirectory: String?
+
     func loadConfiguration() throws -> Configuration {
         var configuration = try Configuration.load(from: URL(fileURLWithPath: config))
         if let data { configuration.service.dataDirectory = data }
+        if let crlDirectory {
+            var settings = configuration.service.crlSettings
+            settings.directory = crlDirectory
+            configuration.service.crl = settings
+        }
         return configuration
+    }
+
+    /// Where CRLs are published: crl.directory, relative to the working directory unless absolute.
+    func crlRoot(_ configuration: Configuration) -> URL {
+        let path = configuration.service.crlSettings.directoryPath
+        return path.hasPrefix("/") ? URL(fileURLWithPath: path)
+            : URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(path)
     }
 
     func dataDirectory(_ configuration: Configuration) -> URL {

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import JPKIEnrollment
+import JPKIPublication
 import JPKIServer
 import JPKITestSupport
 import Testing
@@ -37,7 +38,8 @@ struct RouteTests {
     func withApp(_ body: @Sendable (TestService, any TestClientProtocol) async throws -> Void) async throws {
         let service = try TestService.make()
         defer { service.remove() }
-        let app = Application(router: APIRoutes.router(runtime: service.runtime))
+        let crl = CRLPublisher(runtime: service.runtime, root: service.directory.appendingPathComponent("crl"), logger: service.logger)
+        let app = Application(router: APIRoutes.router(runtime: service.runtime, crl: crl))
         try await app.test(.router) { client in try await body(service, client) }
     }
 

@@ -78,7 +78,8 @@ struct AuditLogTests {
         }
         #expect(journal == "wal")
         #expect(synchronous == 2)
-        #expect(try db.appliedMigrations() == ["v1: certificates and audit log", "v2: holds, change notices, certificates clustered by resident"])
+        #expect(try db.appliedMigrations() == ["v1: certificates and audit log", "v2: holds, change notices, certificates clustered by resident",
+                                               "v3: CRL listing clock, releases, numbers and publications"])
     }
 }
 

@@ -1,0 +1,104 @@
+import Foundation
+import Hummingbird
+import JPKIAuthority
+import JPKIProfile
+import JPKIPublication
+import JPKIStore
+
+extension APIRoutes {
+    /// `GET /crl/{prefecture}/{kind}/{file}`: the CRLs at the URIs written into certificates
+    /// (cRLDistributionPoints, freshestCRL) and CA certificates (the ARL). Public, as RFC 5280
+    /// §4.2.1.13 expects of an HTTP distribution point: `application/pkix-crl` (RFC 2585 §4.2),
+    /// DER. HTTP caches may keep a CRL until its nextUpdate and revalidate with its ETag or
+    /// Last-Modified (thisUpdate), which answer 304 when unchanged.
+    static func addCRLRoutes(to router: Router<OperatorRequestContext>, publisher: CRLPublisher) {
+        router.get("/crl/:prefecture/:kind/:file") { request, context in
+            try await crl(publisher, request, context)
+        }
+    }
+
+    static func crl(_ publisher: CRLPublisher, _ request: Request, _ context: OperatorRequestContext) async throws -> Response {
+        let notFound = APIError(.notFound, code: "unknown_crl", "no such CRL; certificates name theirs in cRLDistributionPoints")
+        guard let prefecture = PrefectureCode(context.parameters.get("prefecture") ?? ""),
+              let kind = CertificateKind(rawValue: context.parameters.get("kind") ?? ""),
+              let file = context.parameters.get("file"),
+              let resolved = publisher.generator.layout.resolve(ca: CertificateAuthorityID(prefecture: prefecture, kind: kind), file: file)
+        else { throw notFound }
+        let ca = CertificateAuthorityID(prefecture: prefecture, kind: kind).description
+        guard let publication = try publisher.generator.database.latestPublication(ca: ca, partition: resolved.sequence,
+                                                                                     scope: resolved.scope),
+              let file = try? CRLFile(contentsOf: resolved.url) else {
+            throw APIError(.notFound, code: "crl_not_published", "that CRL has not been published yet")
+        }
+        // The validators come from the file read, which is only ever replaced by rename, so they
+        // always describe the bytes sent. The lifetime comes from the latest record: after a crash
+        // between a rename and its record, that is the previous CRL's, which ends sooner.
+        let now = Int64(Date().timeIntervalSince1970)
+        var headers: HTTPFields = [
+            .contentType: "application/pkix-crl",
+            .eTag: file.etag,
+            .lastModified: HTTPDate.format(file.modified),
+            .expires: HTTPDate.format(publication.nextUpdate),
+            .cacheControl: "public, max-age=\(max(0, publication.nextUpdate - now))",
+        ]
+        if Self.isFresh(request, etag: file.etag, lastModified: file.modified) {
+            headers[.contentType] = nil
+            return Response(status: .notModified, headers: headers)
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
+    }
+
+    /// RFC 9110 §13.1: If-None-Match decides when present; otherwise If-Modified-Since.
+    static func isFresh(_ request: Request, etag: String, lastModified: Int64) -> Bool {
+        if let match = request.headers[.ifNoneMatch] {
+            return match.split(separator: ",").contains { tag in
+                let tag = tag.trimmingCharacters(in: .whitespaces)
+                return tag == "*" || tag == etag || tag == "W/\(etag)"
+            }
+        }
+        if let since = request.headers[.ifModifiedSince].flatMap(HTTPDate.parse) {
+            return lastModified <= since
+        }
+        return false
+    }
+}
+
+/// A published CRL as read for one response: its bytes, and validators from the same open file.
+/// Each publication renames a new file into place, so its inode, size and modification time
+/// name one version (RFC 9110 §8.8.3: an entity tag that changes whenever the content does).
+struct CRLFile {
+    let bytes: [UInt8]
+    let etag: String
+    let modified: Int64
+
+    init(contentsOf url: URL) throws {
+        let handle = try FileHandle(forReadingFrom: url)
+        defer { try? handle.close() }
+        var status = stat()
+        guard fstat(handle.fileDescriptor, &status) == 0 else { throw CocoaError(.fileReadUnknown) }
+        bytes = Array(try handle.readToEnd() ?? Data())
+        modified = Int64(status.st_mtim.tv_sec)
+        etag = "\"\(String(status.st_ino, radix: 16))-\(String(bytes.count, radix: 16))-\(String(status.st_mtim.tv_sec, radix: 16))"
+            + ".\(String(status.st_mtim.tv_nsec, radix: 16))\""
+    }
+}
+
+/// HTTP dates (RFC 9110 §5.6.7, IMF-fixdate): `Sun, 06 Nov 1994 08:49:37 GMT`.
+enum HTTPDate {
+    private static let formatter: DateFormatter = {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter
+    }()
+    private static let lock = NSLock()
+
+    static func format(_ seconds: Int64) -> String {
+        lock.withLock { formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds))) }
+    }
+
+    static func parse(_ text: String) -> Int64? {
+        lock.withLock { formatter.date(from: text) }.map { Int64($0.timeIntervalSince1970) }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import JPKIPublication
+import JPKIServer
+import JPKITestSupport
+import Testing
+
+@Suite("GET /crl: public, cacheable, conditional")
+struct CRLRouteTests {
+    @Test func servesPublishedCRLsWithValidators() async throws {
+        let service = try TestService.make()
+        defer { service.remove() }
+        let root = service.directory.appendingPathComponent("crl")
+        let publisher = CRLPublisher(runtime: service.runtime, root: root, logger: service.logger)
+        let app = Application(router: APIRoutes.router(runtime: service.runtime, crl: publisher))
+        try await app.test(.router) { client in
+            // Nothing published yet: a clear 404, not an empty body.
+            let early = try await client.execute(uri: "/crl/13/signing/131016.crl", method: .get)
+            #expect(early.status == .notFound)
+            #expect(String(buffer: early.body).contains("crl_not_published"))
+
+            _ = await publisher.publish()
+            let response = try await client.execute(uri: "/crl/13/signing/131016.crl", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "application/pkix-crl")
+            #expect(Data(buffer: response.body) == (try Data(contentsOf: root.appendingPathComponent("13/signing/131016.crl"))))
+            let etag = try #require(response.headers[.eTag])
+            let lastModified = try #require(response.headers[.lastModified])
+            let cacheControl = try #require(response.headers[.cacheControl])
+            let maxAge = try #require(Int(cacheControl.split(separator: "=").last ?? ""))
+            #expect(cacheControl.hasPrefix("public, max-age=") && (86_000...86_400).contains(maxAge))
+            #expect(response.headers[.expires] != nil)
+
+            let unchanged = try await client.execute(uri: "/crl/13/signing/131016.crl", method: .get, headers: [.ifNoneMatch: etag])
+            #expect(unchanged.status == .notModified)
+            #expect(unchanged.body.readableBytes == 0)
+            #expect(unchanged.headers[.eTag] == etag)
+            let notModifiedSince = try await client.execute(uri: "/crl/13/signing/131016.crl", method: .get,
+                                                            headers: [.ifModifiedSince: lastModified])
+            #expect(notModifiedSince.status == .notModified)
+            let stale = try await client.execute(uri: "/crl/13/signing/131016.crl", method: .get, headers: [.ifNoneMatch: "\"old\""])
+            #expect(stale.status == .ok)
+
+            // Deltas and ARLs at the URIs certificates and CA certificates name.
+            for path in ["/crl/13/signing/131016-delta.crl", "/crl/13/signing/arl.crl", "/crl/13/user-authentication/s03.crl",
+                         "/crl/13/signing/131121-s02.crl"] {
+                let other = try await client.execute(uri: path, method: .get)
+                #expect(other.status == .ok, "\(path)")
+            }
+            // Nothing else: unknown partitions, other files, other prefectures, traversal.
+            for path in ["/crl/13/signing/131017.crl", "/crl/13/signing/131016", "/crl/13/user-authentication/131016.crl",
+                         "/crl/27/signing/271004.crl", "/crl/13/signing/..%2F..%2Fdata", "/crl/13/keys/arl.crl"] {
+                let missing = try await client.execute(uri: path, method: .get)
+                #expect(missing.status == .notFound, "\(path)")
+            }
+
+            let health = try await client.execute(uri: "/health", method: .get)
+            let text = String(buffer: health.body)
+            #expect(text.contains("\"status\":\"ok\"") && text.contains("\"lastSuccess\""))
+        }
+    }
+}
