@@ -18,6 +18,7 @@ import Synchronization
 /// the last good file stays in place and is served.
 public final class CRLPublisher: Sendable {
     public let generator: CRLGenerator
+    let root: URL
     let configuration: Configuration
     let authorities: AuthorityRegistry
     let settings: CRLSettings
@@ -25,6 +26,7 @@ public final class CRLPublisher: Sendable {
     private let state = Mutex(CRLStatus())
 
     public init(runtime: ServiceRuntime, root: URL, logger: Logger) {
+        self.root = root
         configuration = runtime.configuration
         authorities = runtime.authorities
         settings = runtime.configuration.service.crlSettings
@@ -32,7 +34,11 @@ public final class CRLPublisher: Sendable {
         generator = CRLGenerator(database: runtime.database, layout: CRLFileLayout(root: root),
                                  publication: runtime.authorities.publication, validity: settings.validity,
                                  deltaValidity: settings.deltaValidity, retainExpired: settings.retainExpired)
-        AtomicFile.sweepTemporaries(in: root)
+        if let lock = try? PublisherLock(root: root) {
+            // Only with the lock: another process's temporaries are files it is writing.
+            AtomicFile.sweepTemporaries(in: root)
+            withExtendedLifetime(lock) {}
+        }
     }
 
     /// What was published in one pass.
@@ -53,9 +59,23 @@ public final class CRLPublisher: Sendable {
     public func publish(everything: Bool = false, at now: Date = Date(),
                         concurrency: Int = ProcessInfo.processInfo.activeProcessorCount) async -> Report {
         var report = Report()
+        let lock: PublisherLock?
+        do {
+            lock = try PublisherLock(root: root)
+        } catch {
+            report.failures.append(fail("lock", error))
+            return report
+        }
+        guard let lock else {
+            report.failures.append(fail("lock", PublicationError.anotherPublisher(root.path)))
+            return report
+        }
+        defer { withExtendedLifetime(lock) {} }
+        clearFailure("lock")
         let targets: [Target]
         do {
             targets = try self.targets()
+            clearFailure("catalogue")
         } catch {
             report.failures.append(fail("catalogue", error))
             finish(report, at: now)

@@ -9,12 +9,15 @@ public enum PublicationError: Error, Sendable, Equatable, CustomStringConvertibl
     case unknownMunicipality(partition: String)
     /// No CA of the configuration issues into this partition.
     case unknownAuthority(String)
+    /// Another process is publishing into the same directory; this pass publishes nothing.
+    case anotherPublisher(String)
 
     public var description: String {
         switch self {
         case .io(let path, let errno): "\(path): \(String(cString: strerror(errno)))"
         case .unknownMunicipality(let partition): "partition \(partition): its municipality is not configured"
         case .unknownAuthority(let ca): "no configured CA \(ca)"
+        case .anotherPublisher(let root): "another process is publishing CRLs into \(root); try again when it is done"
         }
     }
 }

@@ -149,3 +149,27 @@ struct CRLPublisherTests {
         #expect(service.logs.all.contains { $0.contains("CRL publication failed") })
     }
 }
+
+extension CRLPublisherTests {
+    /// Two publishers on one directory (`serve` and `jpki-ca crl publish`) do not interleave: the
+    /// second pass publishes nothing and says why; once the first is done, it goes ahead.
+    @Test func onePublisherAtATime() async throws {
+        let service = try TestService.make()
+        defer { service.remove() }
+        let root = service.directory.appendingPathComponent("crl")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let descriptor = open(root.appendingPathComponent(".publisher.lock").path, O_RDWR | O_CREAT, 0o644)
+        #expect(descriptor >= 0)
+        #expect(flock(descriptor, LOCK_EX | LOCK_NB) == 0)
+        let publisher = publisher(service)
+        let blocked = await publisher.publish()
+        #expect(blocked.full + blocked.delta + blocked.arl == 0)
+        #expect(blocked.failures.first?.contains("another process is publishing CRLs") == true)
+        #expect(publisher.status.failing["lock"] != nil)
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+        let free = await publisher.publish()
+        #expect(free.full == 14 && free.failures.isEmpty)
+        #expect(publisher.status.failing.isEmpty)
+    }
+}
