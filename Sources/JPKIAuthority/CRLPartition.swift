@@ -49,11 +49,11 @@ public struct CRLPartition: Sendable, Hashable, CustomStringConvertible {
     public var id: String {
         switch scope {
         case .municipality(let code, let shard?):
-            "\(code)-s\(twoDigits(shard))"
+            "\(code)-s\(Self.twoDigits(shard))"
         case .municipality(let code, nil):
             "\(code)"
         case .hashShard(let shard):
-            "s\(twoDigits(shard))"
+            "s\(Self.twoDigits(shard))"
         }
     }
 
@@ -62,8 +62,10 @@ public struct CRLPartition: Sendable, Hashable, CustomStringConvertible {
     /// The partition an ``id`` names, as stored with certificates; `nil` if it names none of `ca`.
     public init?(ca: CertificateAuthorityID, id: String) {
         let parts = id.split(separator: "-", omittingEmptySubsequences: false)
+        // `s07`, `s123`: parsed, then written again, so that only the canonical id is accepted.
         func shard(_ text: Substring) -> Int? {
-            guard text.count == 3, text.first == "s", let n = Int(text.dropFirst()), (0..<256).contains(n) else { return nil }
+            guard text.first == "s", let n = Int(text.dropFirst()), (0..<256).contains(n),
+                  "s\(Self.twoDigits(n))" == text else { return nil }
             return n
         }
         switch (ca.kind, parts.count) {
@@ -88,7 +90,8 @@ public struct CRLPartition: Sendable, Hashable, CustomStringConvertible {
         if case .municipality(let code, _) = scope { code } else { nil }
     }
 
-    private func twoDigits(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+    /// At least two digits: `07`, `12`, `123`.
+    static func twoDigits(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 
     /// The directoryName of the partition, of the form the real service uses:
     /// `C=JP, O=JPKI, OU=JPKI for digital signature, OU=CRL Distribution Points, OU=<prefecture>,
@@ -105,7 +108,7 @@ public struct CRLPartition: Sendable, Hashable, CustomStringConvertible {
                 OrganizationalUnitName(prefectureName)
                 if let shard {
                     OrganizationalUnitName(municipalityName ?? "")
-                    CommonName("Shard \(twoDigits(shard))")
+                    CommonName("Shard \(Self.twoDigits(shard))")
                 } else {
                     CommonName(municipalityName ?? "")
                 }
@@ -113,7 +116,7 @@ public struct CRLPartition: Sendable, Hashable, CustomStringConvertible {
                 // The prefecture is no secret (the issuing CA is the prefecture's); the place
                 // within it is.
                 OrganizationalUnitName(prefectureName)
-                CommonName("Shard \(twoDigits(shard))")
+                CommonName("Shard \(Self.twoDigits(shard))")
             }
         }
     }

@@ -36,12 +36,17 @@ public struct CRLSettings: Sendable, Codable, Equatable {
     public var deltaValidity: TimeInterval { TimeInterval((deltaValidityMinutes ?? 60) * 60) }
     public var retainExpired: TimeInterval { TimeInterval((retainExpiredDays ?? 0) * 86_400) }
 
-    /// Why the settings cannot work, or `nil`.
+    /// Why the settings cannot work, or `nil`. A CRL must be re-signed before its nextUpdate
+    /// passes, so each renewal window must hold at least two publication passes.
     func problem() -> String? {
         if let hours = validityHours, !(1...24 * 31).contains(hours) { return "crl.validityHours must be 1…744" }
+        if let hours = renewBeforeHours, hours < 1 { return "crl.renewBeforeHours must be at least 1" }
         if renewBefore >= validity { return "crl.renewBeforeHours must be shorter than crl.validityHours" }
         if let seconds = deltaIntervalSeconds, !(10...86_400).contains(seconds) { return "crl.deltaIntervalSeconds must be 10…86400" }
-        if deltaValidity <= deltaInterval { return "crl.deltaValidityMinutes must be longer than crl.deltaIntervalSeconds" }
+        if renewBefore < 2 * deltaInterval { return "crl.renewBeforeHours must span at least two crl.deltaIntervalSeconds" }
+        if deltaValidity / 4 < 2 * deltaInterval {
+            return "crl.deltaValidityMinutes must be at least eight crl.deltaIntervalSeconds (a delta is renewed in its last quarter)"
+        }
         if let days = retainExpiredDays, !(0...3_650).contains(days) { return "crl.retainExpiredDays must be 0…3650" }
         return nil
     }

@@ -59,10 +59,9 @@ final class AtomicFile {
         guard rename(temporary.path, destination.path) == 0 else { throw PublicationError.io(path: destination.path, errno: errno) }
         committed = true
         let directory = open(destination.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directory >= 0 {
-            defer { close(directory) }
-            guard fsync(directory) == 0 else { throw PublicationError.io(path: destination.path, errno: errno) }
-        }
+        guard directory >= 0 else { throw PublicationError.io(path: destination.path, errno: errno) }
+        defer { close(directory) }
+        guard fsync(directory) == 0 else { throw PublicationError.io(path: destination.path, errno: errno) }
     }
 
     private func flush() throws {

@@ -91,10 +91,9 @@ public struct CRLGenerator: Sendable {
                 try snapshot.forEachListed(ca: ca, partition: partition.id, changedAfter: base.tick, expiredBefore: expiredBefore) {
                     try spool.append(try Self.encode($0), entries: $0.count)
                 }
+                // Holds are lifted one by one at a holder's request: few, read at once.
                 let released = try snapshot.releasedSince(ca: ca, partition: partition.id, tick: base.tick)
-                for chunk in stride(from: 0, to: released.count, by: 8192).map({ released[$0..<min($0 + 8192, released.count)] }) {
-                    try spool.append(try Self.encode(Array(chunk)), entries: chunk.count)
-                }
+                try spool.append(try Self.encode(released), entries: released.count)
             case .arl:
                 break
             }
@@ -135,8 +134,11 @@ public struct CRLGenerator: Sendable {
     static func encode(_ listed: [ListedCertificate]) throws -> [UInt8] {
         var coder = DER.Serializer()
         for entry in listed {
+            // The hold's time says since when the card was out of the holder's hands; a notice
+            // that back-dated the revocation before the hold makes it say nothing more.
+            let invalidity = entry.invalidityDate.flatMap { $0 < entry.revokedAt ? $0 : nil }
             try coder.serialize(RevokedCertificate(serial: entry.serial[...], revocationDate: entry.revokedAt,
-                                                   reason: entry.reason, invalidityDate: entry.invalidityDate))
+                                                   reason: entry.reason, invalidityDate: invalidity))
         }
         return coder.serializedBytes
     }

@@ -21,7 +21,7 @@ public final class CRLPublisher: Sendable {
     let root: URL
     let configuration: Configuration
     let authorities: AuthorityRegistry
-    let settings: CRLSettings
+    public let settings: CRLSettings
     let logger: Logger
     private let state = Mutex(CRLStatus())
 
@@ -185,6 +185,7 @@ public final class CRLPublisher: Sendable {
             let name = "\(authority.id)/arl"
             do {
                 let latest = try database.latestPublication(ca: authority.id.description, partition: "arl", scope: .full)
+                    .flatMap { inPlace($0, at: generator.layout.arl(authority.id)) }
                 if everything || latest.map({ $0.nextUpdate - nowSeconds <= Int64(settings.renewBefore) }) ?? true {
                     report.add(try await generator.publish(.arl(authority.id, point), by: authority, at: now))
                 }
@@ -196,6 +197,7 @@ public final class CRLPublisher: Sendable {
             let ca = partition.ca.description
             do {
                 var full = try database.latestPublication(ca: ca, partition: partition.id, scope: .full)
+                    .flatMap { inPlace($0, at: generator.layout.full(partition)) }
                 var deltaDue = everything
                 if everything || full.map({ $0.nextUpdate - nowSeconds <= Int64(settings.renewBefore) }) ?? true {
                     let published = try await generator.publish(.full(partition, point), by: authority, at: now)
@@ -203,10 +205,10 @@ public final class CRLPublisher: Sendable {
                     full = published
                     deltaDue = true
                 }
-                clearFailure("\(partition)")
                 guard let base = full else { return report }
                 if !deltaDue {
                     let delta = try database.latestPublication(ca: ca, partition: partition.id, scope: .delta)
+                        .flatMap { inPlace($0, at: generator.layout.delta(partition)) }
                     if let delta, delta.baseNumber == base.number {
                         let changed = try database.lastListingChange(ca: ca, partition: partition.id) > delta.tick
                         let ageing = delta.nextUpdate - nowSeconds <= Int64(settings.deltaValidity / 4)
@@ -224,6 +226,15 @@ public final class CRLPublisher: Sendable {
             }
         }
         return report
+    }
+
+    /// The record, if the file it describes is the one in place (same size): a CRL directory
+    /// that was emptied, moved or restored from elsewhere makes its CRLs due again rather than
+    /// served as missing or stale until their renewal.
+    private func inPlace(_ publication: CRLPublication, at url: URL) -> CRLPublication? {
+        var status = stat()
+        guard stat(url.path, &status) == 0, Int(status.st_size) == publication.size else { return nil }
+        return publication
     }
 
     private func fail(_ name: String, _ error: any Error) -> String {

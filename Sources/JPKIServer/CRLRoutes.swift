@@ -9,8 +9,9 @@ extension APIRoutes {
     /// `GET /crl/{prefecture}/{kind}/{file}`: the CRLs at the URIs written into certificates
     /// (cRLDistributionPoints, freshestCRL) and CA certificates (the ARL). Public, as RFC 5280
     /// §4.2.1.13 expects of an HTTP distribution point: `application/pkix-crl` (RFC 2585 §4.2),
-    /// DER. HTTP caches may keep a CRL until its nextUpdate and revalidate with its ETag or
-    /// Last-Modified (thisUpdate), which answer 304 when unchanged.
+    /// DER. HTTP caches may keep a CRL until its nextUpdate (a delta for one publication
+    /// interval at most) and revalidate with its ETag or Last-Modified (the file's), which answer
+    /// 304 when unchanged.
     static func addCRLRoutes(to router: Router<OperatorRequestContext>, publisher: CRLPublisher) {
         router.get("/crl/:prefecture/:kind/:file") { request, context in
             try await crl(publisher, request, context)
@@ -27,25 +28,29 @@ extension APIRoutes {
         let ca = CertificateAuthorityID(prefecture: prefecture, kind: kind).description
         guard let publication = try publisher.generator.database.latestPublication(ca: ca, partition: resolved.sequence,
                                                                                      scope: resolved.scope),
-              let file = try? CRLFile(contentsOf: resolved.url) else {
+              let file = try? CRLFile(opening: resolved.url) else {
             throw APIError(.notFound, code: "crl_not_published", "that CRL has not been published yet")
         }
-        // The validators come from the file read, which is only ever replaced by rename, so they
+        // The validators come from the open file, which is only ever replaced by rename, so they
         // always describe the bytes sent. The lifetime comes from the latest record: after a crash
-        // between a rename and its record, that is the previous CRL's, which ends sooner.
+        // between a rename and its record, that is the previous CRL's, which ends sooner. A delta
+        // is cached no longer than the interval at which deltas are published, or shared caches
+        // would hide the next one.
         let now = Int64(Date().timeIntervalSince1970)
+        var lifetime = max(0, publication.nextUpdate - now)
+        if resolved.scope == .delta { lifetime = min(lifetime, Int64(publisher.settings.deltaInterval)) }
         var headers: HTTPFields = [
             .contentType: "application/pkix-crl",
             .eTag: file.etag,
             .lastModified: HTTPDate.format(file.modified),
-            .expires: HTTPDate.format(publication.nextUpdate),
-            .cacheControl: "public, max-age=\(max(0, publication.nextUpdate - now))",
+            .expires: HTTPDate.format(now + lifetime),
+            .cacheControl: "public, max-age=\(lifetime)",
         ]
         if Self.isFresh(request, etag: file.etag, lastModified: file.modified) {
             headers[.contentType] = nil
             return Response(status: .notModified, headers: headers)
         }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try file.read())))
     }
 
     /// RFC 9110 §13.1: If-None-Match decides when present; otherwise If-Modified-Since.
@@ -63,23 +68,30 @@ extension APIRoutes {
     }
 }
 
-/// A published CRL as read for one response: its bytes, and validators from the same open file.
-/// Each publication renames a new file into place, so its inode, size and modification time
-/// name one version (RFC 9110 §8.8.3: an entity tag that changes whenever the content does).
-struct CRLFile {
-    let bytes: [UInt8]
+/// A published CRL opened for one response, with validators from the open file. Each
+/// publication renames a new file into place, so its inode, size and modification time name
+/// one version (RFC 9110 §8.8.3: an entity tag that changes whenever the content does). The
+/// bytes are read only for a 200.
+final class CRLFile {
+    private let handle: FileHandle
     let etag: String
     let modified: Int64
 
-    init(contentsOf url: URL) throws {
-        let handle = try FileHandle(forReadingFrom: url)
-        defer { try? handle.close() }
+    init(opening url: URL) throws {
+        handle = try FileHandle(forReadingFrom: url)
         var status = stat()
         guard fstat(handle.fileDescriptor, &status) == 0 else { throw CocoaError(.fileReadUnknown) }
-        bytes = Array(try handle.readToEnd() ?? Data())
         modified = Int64(status.st_mtim.tv_sec)
-        etag = "\"\(String(status.st_ino, radix: 16))-\(String(bytes.count, radix: 16))-\(String(status.st_mtim.tv_sec, radix: 16))"
+        etag = "\"\(String(status.st_ino, radix: 16))-\(String(status.st_size, radix: 16))-\(String(status.st_mtim.tv_sec, radix: 16))"
             + ".\(String(status.st_mtim.tv_nsec, radix: 16))\""
+    }
+
+    deinit {
+        try? handle.close()
+    }
+
+    func read() throws -> [UInt8] {
+        Array(try handle.readToEnd() ?? Data())
     }
 }
 

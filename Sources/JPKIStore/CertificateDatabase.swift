@@ -195,7 +195,6 @@ public final class CertificateDatabase: Sendable {
                     partition TEXT NOT NULL,
                     released_tick INTEGER NOT NULL,
                     serial TEXT NOT NULL,
-                    held_tick INTEGER NOT NULL,        -- when the lifted hold was listed
                     released_at INTEGER NOT NULL,
                     PRIMARY KEY (ca, partition, released_tick, serial)
                 ) WITHOUT ROWID;

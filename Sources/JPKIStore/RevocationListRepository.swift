@@ -113,14 +113,16 @@ public struct RevocationListSnapshot {
         if !chunk.isEmpty { try body(chunk) }
     }
 
-    /// Serials of the partition whose hold was lifted above `tick`, that were on hold at `tick`
-    /// (so on the base CRL) and are valid now: a delta lists them as removeFromCRL.
+    /// Serials of the partition whose hold was lifted above `tick` and that are valid now: a
+    /// delta lists them as removeFromCRL. RFC 5280 §5.3.1 asks for it whenever the base or any
+    /// CRL since listed the hold, and an earlier delta may have listed a hold placed after the
+    /// base; for a hold that no CRL listed, the entry is surplus and harmless.
     public func releasedSince(ca: String, partition: String, tick: Int64) throws -> [ReleasedCertificate] {
         try Row.fetchAll(db, sql: """
             SELECT r.serial, MAX(r.released_at) FROM crl_release r JOIN certificate c ON c.ca = r.ca AND c.serial = r.serial
-            WHERE r.ca = ? AND r.partition = ? AND r.released_tick > ? AND r.held_tick <= ? AND c.status = 'valid'
+            WHERE r.ca = ? AND r.partition = ? AND r.released_tick > ? AND c.status = 'valid'
             GROUP BY r.serial
-            """, arguments: [ca, partition, tick, tick]).map { row in
+            """, arguments: [ca, partition, tick]).map { row in
                 guard let serial = [UInt8](hexadecimal: row[0]) else {
                     throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "a stored serial is not hexadecimal")
                 }

@@ -52,12 +52,12 @@ extension CertificateDatabase {
             let seconds = StoredTime.seconds(now)
             var tick = ListingTick()
             let listedTick = try tick.value(db)
-            // A hold lifted leaves the CRL: its delta says removeFromCRL (RFC 5280 §5.3.1), for
-            // which the release and the tick of the hold it lifts are kept.
+            // A hold lifted leaves the CRL: the deltas after it say removeFromCRL (RFC 5280
+            // §5.3.1), for which the release is kept.
             if case .release = change {
                 try db.execute(sql: """
-                    INSERT INTO crl_release (ca, partition, released_tick, serial, held_tick, released_at)
-                    SELECT ca, partition, ?, serial, listed_tick, ? FROM certificate WHERE ca = ? AND serial = ?
+                    INSERT INTO crl_release (ca, partition, released_tick, serial, released_at)
+                    SELECT ca, partition, ?, serial, ? FROM certificate WHERE ca = ? AND serial = ?
                     """, arguments: [listedTick, seconds, ca, serial])
             }
             // Revoking a suspended certificate keeps the hold's time as the invalidity date: the

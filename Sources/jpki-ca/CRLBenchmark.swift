@@ -156,6 +156,8 @@ struct BenchPrefecture {
     static let municipalityCount = 62
     static let shardTarget = 250_000
     static let userAuthenticationShards = 16
+    static let signing = CertificateAuthorityID(prefecture: PrefectureCode("13")!, kind: .signing)
+    static let userAuthentication = CertificateAuthorityID(prefecture: PrefectureCode("13")!, kind: .userAuthentication)
 
     let entries: Int
     let codes: [MunicipalityCode]
@@ -220,7 +222,8 @@ struct BenchPrefecture {
         if n % 5 < 3 {
             let municipality = cumulative.firstIndex { pick < $0 } ?? codes.count - 1
             let shardCount = shards[municipality]
-            let partition = shardCount > 1 ? "\(codes[municipality])-s\(twoDigits(Int(random.next() % UInt64(shardCount))))" : "\(codes[municipality])"
+            let shard = shardCount > 1 ? Int(random.next() % UInt64(shardCount)) : nil
+            let partition = CRLPartition(ca: Self.signing, scope: .municipality(codes[municipality], shard: shard)).id
             let reason: RevocationReason = switch reasonRoll {
             case ..<70: .affiliationChanged
             case ..<80: .superseded
@@ -228,7 +231,7 @@ struct BenchPrefecture {
             case ..<95: .keyCompromise
             default: .certificateHold
             }
-            return SyntheticRevocation(ca: "13/signing", serial: serial.lowercaseHex, municipality: codes[municipality].value,
+            return SyntheticRevocation(ca: Self.signing.description, serial: serial.lowercaseHex, municipality: codes[municipality].value,
                                        kind: .signing, partition: partition, residentHash: residentHash, revokedAt: revokedAt,
                                        reason: reason, notAfter: notAfter)
         }
@@ -238,12 +241,11 @@ struct BenchPrefecture {
         case ..<93: .keyCompromise
         default: .certificateHold
         }
-        return SyntheticRevocation(ca: "13/user-authentication", serial: serial.lowercaseHex, municipality: codes[0].value,
-                                   kind: .userAuthentication, partition: "s\(twoDigits(n % Self.userAuthenticationShards))",
+        return SyntheticRevocation(ca: Self.userAuthentication.description, serial: serial.lowercaseHex, municipality: codes[0].value,
+                                   kind: .userAuthentication,
+                                   partition: CRLPartition(ca: Self.userAuthentication, scope: .hashShard(n % Self.userAuthenticationShards)).id,
                                    residentHash: residentHash, revokedAt: revokedAt, reason: reason, notAfter: notAfter)
     }
-
-    private func twoDigits(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 
     /// The entry as a line of OpenSSL's CA database (`openssl ca` index.txt): revoked, expiry,
     /// revocation date with reason (a hold with its instruction), serial, file, subject.

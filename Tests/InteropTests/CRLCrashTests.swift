@@ -41,13 +41,13 @@ struct CRLCrashTests {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            // Killed as soon as a CRL is being written (a temporary file exists), in the second
-            // round a little later. Polled by blocking this thread: a late wake-up would let the
-            // child finish first.
+            // Killed as soon as Chiyoda-ku's CRL is being written (its temporary file exists),
+            // in the second round a little later. Polled by blocking this thread: a late wake-up
+            // would let the child finish first.
             var writing = false
             for _ in 0..<15_000 where !writing {
                 usleep(2_000)
-                writing = temporaries(in: crl).count > 0
+                writing = temporaries(in: crl).contains { $0.hasPrefix("13/signing/.131016.crl.") }
             }
             if round == 1 { usleep(30_000) }
             kill(process.processIdentifier, SIGKILL)
@@ -75,9 +75,10 @@ struct CRLCrashTests {
         #expect(count.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "150000", "\(count.stderr)")
     }
 
+    /// Files being written (`.<name>.<uuid>.tmp`), as paths relative to `root`.
     func temporaries(in root: URL) -> [String] {
         (FileManager.default.enumerator(atPath: root.path)?.compactMap { $0 as? String } ?? [])
-            .filter { ($0 as NSString).lastPathComponent.hasPrefix(".") }
+            .filter { ($0 as NSString).lastPathComponent.hasPrefix(".") && $0.hasSuffix(".tmp") }
     }
 
     func verifyAll(in root: URL, data: URL) throws {

@@ -48,6 +48,11 @@ struct CRLPublisherTests {
         let changed = await publisher.publish()
         #expect(changed.full == 0 && changed.delta == 1 && changed.arl == 0 && changed.entries == 1)
 
+        // A CRL directory emptied (or moved, or restored from elsewhere): what is missing is due.
+        try FileManager.default.removeItem(at: service.directory.appendingPathComponent("crl/13/signing"))
+        let restored = await publisher.publish()
+        #expect(restored.full == 6 && restored.delta == 6 && restored.arl == 1, "Chiyoda, Shibuya, 4 Setagaya shards; the ARL")
+
         let later = await publisher.publish(at: Date().addingTimeInterval(19 * 3600))
         #expect(later.full == 14 && later.delta == 14 && later.arl == 2)
         // The renewed full CRL lists the revocation; the delta after it starts empty again.

@@ -42,6 +42,10 @@ struct CRLRouteTests {
             let stale = try await client.execute(uri: "/crl/13/signing/131016.crl", method: .get, headers: [.ifNoneMatch: "\"old\""])
             #expect(stale.status == .ok)
 
+            // A delta is cached for one publication interval (300 s by default) at most.
+            let delta = try await client.execute(uri: "/crl/13/signing/131016-delta.crl", method: .get)
+            #expect(delta.headers[.cacheControl] == "public, max-age=300")
+
             // Deltas and ARLs at the URIs certificates and CA certificates name.
             for path in ["/crl/13/signing/131016-delta.crl", "/crl/13/signing/arl.crl", "/crl/13/user-authentication/s03.crl",
                          "/crl/13/signing/131121-s02.crl"] {
