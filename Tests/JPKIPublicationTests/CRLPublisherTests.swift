@@ -178,3 +178,56 @@ extension CRLPublisherTests {
         #expect(publisher.status.failing.isEmpty)
     }
 }
+
+extension CRLPublisherTests {
+    /// The delta after a base carries every kind of change made since, as openssl reads it: a
+    /// supersession at re-issue, a change notice whose revocation date lies before the base's
+    /// thisUpdate, and an administrator's revocation of a whole CA.
+    @Test func deltasCarryEveryKindOfChange() async throws {
+        let service = try TestService.make()
+        defer { service.remove() }
+        let publisher = publisher(service)
+        let first = try await issue(service, resident: 3)
+        let second = try await issue(service, resident: 4)
+        _ = await publisher.publish()
+
+        // Re-issue to the first resident: the old certificates are superseded.
+        let renewed = try await issue(service, resident: 3)
+        #expect(renewed[0].supersedes?.serial == first[0].serialHex)
+        // The second resident died as the certificates were issued: reported only now.
+        let notice = NoticeApplication(
+            noticeID: "delta-test-1", kind: .death,
+            residentHash: service.runtime.residentCodes.hash(ResidentCode("23456789014")!),
+            effectiveAt: second[0].certificate.notValidBefore, line: 1)
+        _ = try await service.runtime.database.applyNotices([.notice(notice)], feed: "registry-feed", at: Date())
+        // The user-authentication CA's key is compromised.
+        _ = try await service.runtime.database.revokeAll(ca: "13/user-authentication", reason: .cACompromise, actor: "admin",
+                                                         at: Date())
+        let report = await publisher.publish()
+        #expect(report.full == 0 && report.failures.isEmpty)
+
+        let root = service.directory.appendingPathComponent("crl")
+        func text(_ file: String) throws -> String {
+            try ExternalTool.run("openssl", ["crl", "-inform", "DER", "-in", root.appendingPathComponent(file).path,
+                                             "-noout", "-text"]).stdout
+        }
+        let signing = try text("13/signing/131016-delta.crl")
+        let base = try #require(try service.runtime.database.latestPublication(ca: "13/signing", partition: "131016", scope: .full))
+        #expect(signing.contains("Delta CRL Indicator: critical\n                \(base.number)"), "\(signing)")
+        for (serial, reason) in [(first[0].serialHex, "Superseded"), (second[0].serialHex, "Cessation Of Operation")] {
+            let entry = signing.components(separatedBy: "Serial Number: \(serial.uppercased())")
+            #expect(entry.count == 2 && entry[1].prefix(200).contains(reason), "\(serial) \(reason)")
+        }
+        #expect(!signing.contains(renewed[0].serialHex.uppercased()))
+        // Dated before the base was published: found by the listing clock, not by its date.
+        #expect(second[0].certificate.notValidBefore.timeIntervalSince1970 < Double(base.thisUpdate) + 1)
+
+        // Every user-authentication certificate is in its shard's delta: superseded, dead, or
+        // revoked with its CA (revoke-all leaves what was already revoked as it was).
+        for (certificate, reason) in [(first[1], "Superseded"), (second[1], "Cessation Of Operation"), (renewed[1], "CA Compromise")] {
+            let delta = try text("13/user-authentication/\(certificate.partition.id)-delta.crl")
+            let entry = delta.components(separatedBy: "Serial Number: \(certificate.serialHex.uppercased())")
+            #expect(entry.count == 2 && entry[1].prefix(200).contains(reason), "\(certificate.serialHex) \(reason)")
+        }
+    }
+}
