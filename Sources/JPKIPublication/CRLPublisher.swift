@@ -54,9 +54,10 @@ public final class CRLPublisher: Sendable {
         public var published: [CRLPublication] = []
     }
 
-    /// One pass: publishes what is due, or with `everything` every full CRL, delta and ARL.
-    /// Up to `concurrency` CRLs are generated at once, each on its own reader connection.
-    public func publish(everything: Bool = false, at now: Date = Date(),
+    /// One pass: publishes what is due, or with `everything` every full CRL, delta and ARL; of
+    /// the CAs in `only` if given (a full regeneration of one CA). Up to `concurrency` CRLs are
+    /// generated at once, each on its own reader connection.
+    public func publish(everything: Bool = false, only: Set<CertificateAuthorityID>? = nil, at now: Date = Date(),
                         concurrency: Int = ProcessInfo.processInfo.activeProcessorCount) async -> Report {
         var report = Report()
         let lock: PublisherLock?
@@ -74,7 +75,7 @@ public final class CRLPublisher: Sendable {
         clearFailure("lock")
         let targets: [Target]
         do {
-            targets = try self.targets()
+            targets = try self.targets().filter { target in only.map { set in target.ca.map(set.contains) ?? false } ?? true }
             clearFailure("catalogue")
         } catch {
             report.failures.append(fail("catalogue", error))
@@ -120,7 +121,15 @@ public final class CRLPublisher: Sendable {
     enum Target: Sendable {
         case partition(CRLPartition, DistributionPoint, CertificateAuthority)
         case arl(CertificateAuthority, DistributionPoint)
-        case unpublishable(String, PublicationError)
+        case unpublishable(String, PublicationError, CertificateAuthorityID?)
+
+        var ca: CertificateAuthorityID? {
+            switch self {
+            case .partition(let partition, _, _): partition.ca
+            case .arl(let authority, _): authority.id
+            case .unpublishable(_, _, let ca): ca
+            }
+        }
     }
 
     /// Every configured partition, every partition a stored certificate names, and every ARL.
@@ -142,7 +151,8 @@ public final class CRLPublisher: Sendable {
         var targets: [Target] = []
         for stored in try generator.database.crlPartitions() {
             guard let ca = CertificateAuthorityID(stored.ca), let partition = CRLPartition(ca: ca, id: stored.partition) else {
-                targets.append(.unpublishable("\(stored.ca)/\(stored.partition)", .unknownAuthority(stored.ca)))
+                targets.append(.unpublishable("\(stored.ca)/\(stored.partition)", .unknownAuthority(stored.ca),
+                                              CertificateAuthorityID(stored.ca)))
                 continue
             }
             partitions.insert(partition)
@@ -156,13 +166,14 @@ public final class CRLPublisher: Sendable {
         for partition in partitions.sorted(by: { $0.description < $1.description }) {
             guard let authority = authorities.authority(for: partition.ca),
                   let prefecture = configuration.prefecture(partition.ca.prefecture) else {
-                targets.append(.unpublishable("\(partition)", .unknownAuthority(partition.ca.description)))
+                targets.append(.unpublishable("\(partition)", .unknownAuthority(partition.ca.description), partition.ca))
                 continue
             }
             var municipalityName: String?
             if let code = partition.municipality {
                 guard let municipality = prefecture.municipality(code) else {
-                    targets.append(.unpublishable("\(partition)", .unknownMunicipality(partition: partition.description)))
+                    targets.append(.unpublishable("\(partition)", .unknownMunicipality(partition: partition.description),
+                                                  partition.ca))
                     continue
                 }
                 municipalityName = municipality.name
@@ -179,7 +190,7 @@ public final class CRLPublisher: Sendable {
         let nowSeconds = Int64(now.timeIntervalSince1970)
         let database = generator.database
         switch target {
-        case .unpublishable(let name, let error):
+        case .unpublishable(let name, let error, _):
             report.failures.append(fail(name, error))
         case .arl(let authority, let point):
             let name = "\(authority.id)/arl"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JPKIAuthority
 import JPKIPublication
 import Logging
 
@@ -16,6 +17,9 @@ struct CRL: AsyncParsableCommand {
         @Flag(help: "Regenerate every full CRL, delta and ARL, due or not.")
         var full = false
 
+        @Option(help: "Only this CA, as 13/signing (repeatable): with --full, a full regeneration of one CA.")
+        var ca: [String] = []
+
         @Flag(help: "Print the report as one JSON object, with the time taken and the peak resident memory.")
         var json = false
 
@@ -25,7 +29,16 @@ struct CRL: AsyncParsableCommand {
             let runtime = try options.openRuntime(logger: logger)
             let root = options.crlRoot(configuration)
             let started = ContinuousClock.now
-            let report = await CRLPublisher(runtime: runtime, root: root, logger: logger).publish(everything: full)
+            var only: Set<CertificateAuthorityID>?
+            if !ca.isEmpty {
+                only = Set(try ca.map { text in
+                    guard let id = CertificateAuthorityID(text), runtime.authorities.authority(for: id) != nil else {
+                        throw CommandFailure("--ca \(text): no such CA; try 13/signing or 13/user-authentication")
+                    }
+                    return id
+                })
+            }
+            let report = await CRLPublisher(runtime: runtime, root: root, logger: logger).publish(everything: full, only: only)
             let elapsed = ContinuousClock.now - started
             if json {
                 struct Printed: Encodable {

@@ -231,3 +231,17 @@ extension CRLPublisherTests {
         }
     }
 }
+
+extension CRLPublisherTests {
+    /// A full regeneration of one CA re-signs that CA's CRLs and ARL and nothing of the other.
+    @Test func oneCAIsRegeneratedAlone() async throws {
+        let service = try TestService.make()
+        defer { service.remove() }
+        let publisher = publisher(service)
+        _ = await publisher.publish()
+        let signing = service.authority(.signing).id
+        let report = await publisher.publish(everything: true, only: [signing])
+        #expect(report.full == 6 && report.delta == 6 && report.arl == 1 && report.failures.isEmpty)
+        #expect(report.published.allSatisfy { $0.ca == "13/signing" })
+    }
+}
