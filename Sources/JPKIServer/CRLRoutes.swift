@@ -50,7 +50,7 @@ extension APIRoutes {
             headers[.contentType] = nil
             return Response(status: .notModified, headers: headers)
         }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try file.read())))
+        return Response(status: .ok, headers: headers, body: file.body())
     }
 
     /// RFC 9110 §13.1: If-None-Match decides when present; otherwise If-Modified-Since.
@@ -71,17 +71,22 @@ extension APIRoutes {
 /// A published CRL opened for one response, with validators from the open file. Each
 /// publication renames a new file into place, so its inode, size and modification time name
 /// one version (RFC 9110 §8.8.3: an entity tag that changes whenever the content does). The
-/// bytes are read only for a 200.
-final class CRLFile {
+/// bytes are read only for a 200, from the same open file, in chunks: a download holds one chunk
+/// in memory, however large the CRL.
+final class CRLFile: @unchecked Sendable {
     private let handle: FileHandle
     let etag: String
     let modified: Int64
+    let size: Int
+
+    static let chunkSize = 256 * 1024
 
     init(opening url: URL) throws {
         handle = try FileHandle(forReadingFrom: url)
         var status = stat()
         guard fstat(handle.fileDescriptor, &status) == 0 else { throw CocoaError(.fileReadUnknown) }
         modified = Int64(status.st_mtim.tv_sec)
+        size = Int(status.st_size)
         etag = "\"\(String(status.st_ino, radix: 16))-\(String(status.st_size, radix: 16))-\(String(status.st_mtim.tv_sec, radix: 16))"
             + ".\(String(status.st_mtim.tv_nsec, radix: 16))\""
     }
@@ -90,8 +95,19 @@ final class CRLFile {
         try? handle.close()
     }
 
-    func read() throws -> [UInt8] {
-        Array(try handle.readToEnd() ?? Data())
+    /// The file as a response body, streamed. The handle is read by one writer only.
+    func body() -> ResponseBody {
+        ResponseBody(contentLength: size) { writer in
+            var sent = 0
+            while sent < self.size {
+                guard let chunk = try self.handle.read(upToCount: min(Self.chunkSize, self.size - sent)), !chunk.isEmpty else {
+                    throw CocoaError(.fileReadUnknown)
+                }
+                try await writer.write(ByteBuffer(bytes: chunk))
+                sent += chunk.count
+            }
+            try await writer.finish(nil)
+        }
     }
 }
 

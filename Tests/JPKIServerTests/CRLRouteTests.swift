@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import JPKIPublication
 import JPKIServer
+import JPKIStore
 import JPKITestSupport
 import Testing
 
@@ -58,6 +59,20 @@ struct CRLRouteTests {
                 let missing = try await client.execute(uri: path, method: .get)
                 #expect(missing.status == .notFound, "\(path)")
             }
+
+            // A CRL of many chunks streams whole.
+            let now = Int64(Date().timeIntervalSince1970)
+            try await service.runtime.database.insertSyntheticRevocations((0..<40_000).map { n in
+                let serial = String(format: "7%031x", n)
+                return SyntheticRevocation(ca: "13/signing", serial: serial, municipality: "131016", kind: .signing,
+                                           partition: "131016", residentHash: Data(serial.utf8), revokedAt: now - 60,
+                                           reason: .affiliationChanged, notAfter: now + 86_400)
+            })
+            _ = await publisher.publish(everything: true)
+            let large = try await client.execute(uri: "/crl/13/signing/131016.crl", method: .get)
+            let onDisk = try Data(contentsOf: root.appendingPathComponent("13/signing/131016.crl"))
+            #expect(onDisk.count > 1_000_000)
+            #expect(large.status == .ok && Data(buffer: large.body) == onDisk)
 
             let health = try await client.execute(uri: "/health", method: .get)
             let text = String(buffer: health.body)
