@@ -32,21 +32,11 @@ final class AtomicFile {
         if !committed { unlink(temporary.path) }
     }
 
-    func write(_ bytes: some Collection<UInt8>) throws {
-        size += bytes.count
-        if buffer.count + bytes.count > Self.bufferSize { try flush() }
-        if bytes.count >= Self.bufferSize {
-            try Array(bytes).withUnsafeBytes { try writeAll($0) }
-        } else {
-            buffer.append(contentsOf: bytes)
-        }
-    }
-
     func write(_ bytes: UnsafeRawBufferPointer) throws {
         size += bytes.count
         if buffer.count + bytes.count > Self.bufferSize { try flush() }
         if bytes.count >= Self.bufferSize {
-            try writeAll(bytes)
+            try writeAll(descriptor, bytes, path: temporary.path)
         } else {
             buffer.append(contentsOf: bytes)
         }
@@ -65,18 +55,8 @@ final class AtomicFile {
     }
 
     private func flush() throws {
-        try buffer.withUnsafeBytes { try writeAll($0) }
+        try buffer.withUnsafeBytes { try writeAll(descriptor, $0, path: temporary.path) }
         buffer.removeAll(keepingCapacity: true)
-    }
-
-    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let n = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { throw PublicationError.io(path: temporary.path, errno: errno) }
-            offset += n
-        }
     }
 
     /// Removes temporaries a crash left under `directory`, at any depth.
@@ -85,5 +65,16 @@ final class AtomicFile {
         for case let file as URL in files where file.lastPathComponent.hasPrefix(".") && file.lastPathComponent.hasSuffix(temporarySuffix) {
             unlink(file.path)
         }
+    }
+}
+
+/// Writes all of `bytes` to `descriptor`, however many write(2) calls that takes.
+func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+    var offset = 0
+    while offset < bytes.count {
+        let n = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+        if n < 0, errno == EINTR { continue }
+        guard n > 0 else { throw PublicationError.io(path: path, errno: errno) }
+        offset += n
     }
 }

@@ -176,7 +176,7 @@ public struct CRLGenerator: Sendable {
         var whole = SHA256()
         func emit(_ bytes: [UInt8]) throws {
             whole.update(data: bytes)
-            try file.write(bytes)
+            try bytes.withUnsafeBytes { try file.write($0) }
         }
         try emit(envelope.header)
         try emit(frame.head)

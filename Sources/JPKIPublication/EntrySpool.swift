@@ -51,15 +51,7 @@ final class EntrySpool {
     }
 
     private func flush() throws {
-        try buffer.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let n = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else { throw PublicationError.io(path: path, errno: errno) }
-                offset += n
-            }
-        }
+        try buffer.withUnsafeBytes { try writeAll(descriptor, $0, path: path) }
         buffer.removeAll(keepingCapacity: true)
     }
 }

@@ -100,8 +100,12 @@ public struct RevocationListSnapshot {
                   let serial = [UInt8](hexadecimalUTF8: UnsafeRawBufferPointer(start: text, count: length)) else {
                 throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "a stored serial is not hexadecimal")
             }
-            let reason = sqlite3_column_type(sqlite, 2) == SQLITE_NULL ? nil
-                : RevocationReason(rawValue: Int(sqlite3_column_int64(sqlite, 2)))
+            var reason: RevocationReason?
+            if sqlite3_column_type(sqlite, 2) != SQLITE_NULL {
+                reason = RevocationReason(rawValue: Int(sqlite3_column_int64(sqlite, 2)))
+                // An unknown code would go out as unspecified: the store is damaged, say so.
+                guard reason != nil else { throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "a stored reason is not a CRLReason") }
+            }
             let invalidity = sqlite3_column_type(sqlite, 3) == SQLITE_NULL ? nil : sqlite3_column_int64(sqlite, 3)
             chunk.append(ListedCertificate(serial: serial, revokedAt: sqlite3_column_int64(sqlite, 1), reason: reason,
                                            invalidityDate: invalidity))

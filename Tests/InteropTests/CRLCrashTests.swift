@@ -18,7 +18,12 @@ struct CRLCrashTests {
         let arguments = ["crl", "publish", "--config", NoticeCrashTests.config, "--data", data.path, "--crl-directory", crl.path]
         let first = try ExternalTool.run(binary, arguments)
         #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        // An unknown CA is refused by name, and nothing is published.
         let chiyoda = crl.appendingPathComponent("13/signing/131016.crl")
+        let numberBefore = try crlNumber(chiyoda)
+        let unknown = try ExternalTool.run(binary, arguments + ["--full", "--ca", "99/signing"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("--ca 99/signing: no such CA"), "\(unknown.stderr)")
+        #expect(try crlNumber(chiyoda) == numberBefore)
         let emptySize = try Data(contentsOf: chiyoda).count
 
         // 150,000 revocations in Chiyoda-ku's partition, so that writing its CRL takes a while.

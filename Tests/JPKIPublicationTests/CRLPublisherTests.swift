@@ -245,3 +245,30 @@ extension CRLPublisherTests {
         #expect(report.published.allSatisfy { $0.ca == "13/signing" })
     }
 }
+
+extension CRLPublisherTests {
+    /// CRL settings that would let a CRL go past its nextUpdate between two passes are refused
+    /// at start-up, naming the setting.
+    @Test func settingsThatWouldServeStaleCRLsAreRefused() throws {
+        let base = try TestService.configuration(dataDirectory: "/nonexistent")
+        let cases: [(CRLSettings, String)] = [
+            (CRLSettings(renewBeforeHours: 0), "crl.renewBeforeHours must be at least 1"),
+            (CRLSettings(validityHours: 6, renewBeforeHours: 6), "crl.renewBeforeHours must be shorter"),
+            (CRLSettings(renewBeforeHours: 1, deltaIntervalSeconds: 3_600), "must span at least two crl.deltaIntervalSeconds"),
+            (CRLSettings(deltaIntervalSeconds: 300, deltaValidityMinutes: 15), "crl.deltaValidityMinutes must be at least eight"),
+            (CRLSettings(retainExpiredDays: -1), "crl.retainExpiredDays"),
+        ]
+        for (settings, message) in cases {
+            var service = base.service
+            service.crl = settings
+            #expect {
+                _ = try Configuration(service: service, prefectures: base.prefectures)
+            } throws: { error in
+                "\(error)".contains("service.yaml") && "\(error)".contains(message)
+            }
+        }
+        var service = base.service
+        service.crl = CRLSettings()
+        #expect(throws: Never.self) { _ = try Configuration(service: service, prefectures: base.prefectures) }
+    }
+}
