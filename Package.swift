@@ -163,12 +163,15 @@ let package = Package(
         .testTarget(
             name: "InteropTests",
             dependencies: ["JPKIEnrollment", "JPKIAuthority", "JPKIStore", "JPKIProfile", "JPKITestSupport", "JPKIPublication",
-                           .product(name: "X509", package: "swift-certificates")]
+                           "JPKIServer", .product(name: "X509", package: "swift-certificates"),
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
         .testTarget(
             name: "JPKIPublicationTests",
             dependencies: ["JPKIPublication", "JPKIEnrollment", "JPKIConfiguration", "JPKIStore", "JPKIAuthority", "JPKIProfile",
-                           "JPKITestSupport", .product(name: "Logging", package: "swift-log")]
+                           "JPKITestSupport", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftASN1", package: "swift-asn1")]
         ),
         .testTarget(
             name: "JPKIServerTests",

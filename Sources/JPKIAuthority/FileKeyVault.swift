@@ -39,6 +39,19 @@ public struct FileKeyVault: CAKeyVault {
         return try OpenSSLSigningKey(pkcs8: pkcs8)
     }
 
+    /// Encrypts another of the CAs' keys (a delegated OCSP responder's PKCS#8) as the CA keys
+    /// are, for storage: EncryptedPrivateKeyInfo DER.
+    public func seal(privateKeyInfo: some DataProtocol) throws -> [UInt8] {
+        var coder = DER.Serializer()
+        try coder.serialize(try EncryptedPrivateKeyInfo(encrypting: privateKeyInfo, passphrase: passphrase, iterations: iterations))
+        return coder.serializedBytes
+    }
+
+    /// The PKCS#8 of a key ``seal(privateKeyInfo:)`` encrypted.
+    public func unseal(_ encrypted: [UInt8]) throws -> Data {
+        try EncryptedPrivateKeyInfo(derEncoded: encrypted).decrypt(passphrase: passphrase)
+    }
+
     public func key(for ca: CertificateAuthorityID) throws -> any CASigningKey {
         let file = path(for: ca)
         guard let pem = try? String(contentsOf: file, encoding: .utf8) else {

@@ -81,7 +81,7 @@ public struct Configuration: Sendable {
         if service.mode == .production, let iterations = service.keyEncryptionIterations, iterations < 100_000 {
             throw .invalid(file: "service.yaml", reason: "keyEncryptionIterations below 100000 is for tests, not production")
         }
-        if let problem = service.crlSettings.problem() {
+        if let problem = service.crlSettings.problem() ?? service.ocspSettings.problem() {
             throw .invalid(file: "service.yaml", reason: problem)
         }
         // A notice in the future is applied at once (its revocation dated now), so a certificate
@@ -110,6 +110,30 @@ public struct Configuration: Sendable {
                 }
             case .registryFeed:
                 break
+            }
+        }
+        for verifier in service.verifiers ?? [] {
+            guard ids.insert(verifier.id).inserted else {
+                throw .invalid(file: "service.yaml", reason: "\(verifier.id) is listed twice among operators and verifiers")
+            }
+            guard credentials.insert(verifier.credential).inserted else {
+                throw .invalid(file: "service.yaml", reason: "verifier \(verifier.id) shares its credential with another")
+            }
+            guard OperatorCredential.parseDigest(verifier.credential) != nil else {
+                throw .invalid(file: "service.yaml", reason: "verifier \(verifier.id): credential must be sha256:<64 hex digits>")
+            }
+            guard verifier.limit.requestsPerSecond > 0, verifier.limit.burst >= 1 else {
+                throw .invalid(file: "service.yaml", reason: "verifier \(verifier.id): rateLimit needs requestsPerSecond > 0 and burst ≥ 1")
+            }
+        }
+        var purposes = Set<String>()
+        for purpose in service.lookupPurposes ?? [] {
+            guard !purpose.code.isEmpty, purpose.code.count <= 64,
+                  purpose.code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+                throw .invalid(file: "service.yaml", reason: "lookup purpose code \(purpose.code) must be 1–64 letters, digits or '-'")
+            }
+            guard purposes.insert(purpose.code).inserted else {
+                throw .invalid(file: "service.yaml", reason: "lookup purpose \(purpose.code) is listed twice")
             }
         }
     }
@@ -145,12 +169,18 @@ public enum OperatorCredential {
 
     /// The operator whose stored digest matches `credential`, comparing digests in constant time.
     public static func authenticate(_ credential: String, among operators: [Operator]) -> Operator? {
+        authenticate(credential, among: operators, digest: \.credential)
+    }
+
+    /// The one of `candidates` whose stored digest matches `credential`, comparing every
+    /// digest in constant time.
+    public static func authenticate<T>(_ credential: String, among candidates: [T], digest stored: (T) -> String) -> T? {
         let presented = Array(digest(of: credential).utf8)
-        var match: Operator?
-        for op in operators {
-            let stored = Array(op.credential.utf8)
+        var match: T?
+        for candidate in candidates {
+            let stored = Array(stored(candidate).utf8)
             guard stored.count == presented.count else { continue }
-            if zip(stored, presented).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0 { match = op }
+            if zip(stored, presented).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0 { match = candidate }
         }
         return match
     }

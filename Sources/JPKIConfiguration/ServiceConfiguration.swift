@@ -26,15 +26,23 @@ public struct ServiceConfiguration: Sendable, Codable, Equatable {
     public var noticeFutureToleranceSeconds: Int?
     /// CRL publication; defaults when absent.
     public var crl: CRLSettings?
+    /// The OCSP responder; defaults when absent.
+    public var ocsp: OCSPSettings?
     public var operators: [Operator]
+    /// Registered verifiers of the OCSP responder and the verifier API.
+    public var verifiers: [Verifier]?
+    /// The purposes a government verifier may state for a linkage or four-items lookup.
+    public var lookupPurposes: [LookupPurpose]?
 
     public var crlSettings: CRLSettings { crl ?? CRLSettings() }
+    public var ocspSettings: OCSPSettings { ocsp ?? OCSPSettings() }
 
     public var noticeFutureTolerance: TimeInterval { TimeInterval(noticeFutureToleranceSeconds ?? 300) }
 
     public init(mode: Mode, publicBaseURL: String, listen: Listen, dataDirectory: String, userAuthenticationCRLShards: Int,
                 keyEncryptionIterations: Int?, noticeFutureToleranceSeconds: Int? = nil, crl: CRLSettings? = nil,
-                operators: [Operator]) {
+                ocsp: OCSPSettings? = nil, operators: [Operator], verifiers: [Verifier]? = nil,
+                lookupPurposes: [LookupPurpose]? = nil) {
         self.mode = mode
         self.publicBaseURL = publicBaseURL
         self.listen = listen
@@ -43,7 +51,10 @@ public struct ServiceConfiguration: Sendable, Codable, Equatable {
         self.keyEncryptionIterations = keyEncryptionIterations
         self.noticeFutureToleranceSeconds = noticeFutureToleranceSeconds
         self.crl = crl
+        self.ocsp = ocsp
         self.operators = operators
+        self.verifiers = verifiers
+        self.lookupPurposes = lookupPurposes
     }
 
     public struct Listen: Sendable, Codable, Equatable {

@@ -71,7 +71,8 @@ public struct EnrollmentService: Sendable {
                                        renewing: renewing[kind], by: requester, now: now))
             }
             do {
-                let supersessions = try await database.recordIssuance(signed.map(\.0), actor: requester.id, at: now)
+                let supersessions = try await database.recordIssuance(signed.map(\.0), fourItems: application.fourItems,
+                                                                      actor: requester.id, at: now)
                 let issued = signed.map { _, cert in
                     IssuedCertificate(kind: cert.kind, ca: cert.ca, certificate: cert.certificate, der: cert.der,
                                       partition: cert.partition,

@@ -14,6 +14,8 @@ public struct ServiceRuntime: Sendable {
     public let enrollment: EnrollmentService
     /// Keys the resident code for matching (HMAC); the code itself is never stored.
     public let residentCodes: ResidentCodeHasher
+    /// Encrypts the delegated OCSP responders' keys as the CA keys are.
+    public let keyVault: FileKeyVault
 
     /// Where the passphrase that protects CA keys comes from, in order: the environment variable
     /// `JPKI_CA_PASSPHRASE`, the file named by `JPKI_CA_PASSPHRASE_FILE`, and only in
@@ -47,11 +49,14 @@ public struct ServiceRuntime: Sendable {
             ?? (configuration.service.mode == .development ? 1_000 : EncryptedPrivateKeyInfo.defaultIterations)
     }
 
+    static func keyVault(_ configuration: Configuration, dataDirectory: URL, passphrase: String) -> FileKeyVault {
+        FileKeyVault(directory: dataDirectory.appendingPathComponent("keys"), passphrase: passphrase,
+                     iterations: keyEncryptionIterations(configuration))
+    }
+
     public static func provisioning(_ configuration: Configuration, dataDirectory: URL, passphrase: String) -> CAProvisioning {
-        let keys = dataDirectory.appendingPathComponent("keys")
-        let vault = FileKeyVault(directory: keys, passphrase: passphrase,
-                                 iterations: keyEncryptionIterations(configuration))
-        return CAProvisioning(vault: vault, certificateDirectory: keys,
+        let vault = keyVault(configuration, dataDirectory: dataDirectory, passphrase: passphrase)
+        return CAProvisioning(vault: vault, certificateDirectory: vault.directory,
                               publication: PublicationPoints(baseURL: configuration.service.publicBaseURL))
     }
 
@@ -105,6 +110,7 @@ public struct ServiceRuntime: Sendable {
             configuration: configuration, database: database, authorities: authorities,
             enrollment: EnrollmentService(configuration: configuration, authorities: authorities, database: database,
                                           hasher: hasher, logger: logger),
-            residentCodes: hasher)
+            residentCodes: hasher,
+            keyVault: keyVault(configuration, dataDirectory: dataDirectory, passphrase: passphrase))
     }
 }

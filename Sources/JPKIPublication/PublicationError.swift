@@ -11,6 +11,8 @@ public enum PublicationError: Error, Sendable, Equatable, CustomStringConvertibl
     case unknownAuthority(String)
     /// Another process is publishing into the same directory; this pass publishes nothing.
     case anotherPublisher(String)
+    /// Another process (a running `serve`) signs the OCSP responses of this data directory.
+    case anotherOCSPSigner(String)
 
     public var description: String {
         switch self {
@@ -18,6 +20,7 @@ public enum PublicationError: Error, Sendable, Equatable, CustomStringConvertibl
         case .unknownMunicipality(let partition): "partition \(partition): its municipality is not configured"
         case .unknownAuthority(let ca): "no configured CA \(ca)"
         case .anotherPublisher(let root): "another process is publishing CRLs into \(root); try again when it is done"
+        case .anotherOCSPSigner(let data): "another process (jpki-ca serve?) signs the OCSP responses of \(data)"
         }
     }
 }

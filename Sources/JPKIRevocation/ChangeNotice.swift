@@ -138,18 +138,19 @@ public struct ChangeNoticeValidator: Sendable {
             throw RevocationError(.effectiveTimeInFuture, field: "effectiveAt",
                                   "the change takes effect more than \(Int(futureTolerance)) s from now; send it once it has")
         }
+        var fourItems: BasicFourItems?
         if let fields = notice.fourItems {
             guard kind.mayCarryFourItems else {
                 throw RevocationError(.unexpectedFourItems, field: "fourItems", "a \(kind) notice carries no four items")
             }
             do {
-                _ = try ApplicationValidator.fourItems(fields, today: JapanStandardTime.date(of: now))
+                fourItems = try ApplicationValidator.fourItems(fields, today: JapanStandardTime.date(of: now))
             } catch {
                 throw RevocationError(fourItems: error)
             }
         }
         return NoticeApplication(noticeID: noticeID, kind: kind, residentHash: hasher.hash(residentCode),
-                                 effectiveAt: effectiveAt, line: line)
+                                 effectiveAt: effectiveAt, line: line, fourItems: fourItems)
     }
 }
 

@@ -11,12 +11,15 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public let code: String
     public let field: String?
     public let message: String
+    /// Seconds until a refused request may be retried (429), sent as Retry-After.
+    public let retryAfter: Int?
 
-    public init(_ status: HTTPResponse.Status, code: String, field: String? = nil, _ message: String) {
+    public init(_ status: HTTPResponse.Status, code: String, field: String? = nil, _ message: String, retryAfter: Int? = nil) {
         self.status = status
         self.code = code
         self.field = field
         self.message = message
+        self.retryAfter = retryAfter
     }
 
     public init(_ error: EnrollmentError) {
@@ -40,8 +43,9 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(Body(error: .init(code: code, field: field, message: message)))
-        return Response(status: status, headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let retryAfter { headers[.retryAfter] = "\(retryAfter)" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     static let unauthenticated = APIError(.unauthorized, code: "unauthenticated",

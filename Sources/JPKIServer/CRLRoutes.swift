@@ -111,7 +111,8 @@ final class CRLFile: @unchecked Sendable {
     }
 }
 
-/// HTTP dates (RFC 9110 §5.6.7, IMF-fixdate): `Sun, 06 Nov 1994 08:49:37 GMT`.
+/// HTTP dates (RFC 9110 §5.6.7, IMF-fixdate): `Sun, 06 Nov 1994 08:49:37 GMT`. Formatted by
+/// hand, as OCSP answers need several per request; parsed with a DateFormatter.
 enum HTTPDate {
     private static let formatter: DateFormatter = {
         let formatter = DateFormatter()
@@ -121,9 +122,17 @@ enum HTTPDate {
         return formatter
     }()
     private static let lock = NSLock()
+    private static let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     static func format(_ seconds: Int64) -> String {
-        lock.withLock { formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds))) }
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let second = Int(seconds - days * 86_400)
+        let date = CalendarDate(daysSinceEpoch: days)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let weekday = weekdays[Int(((days % 7) + 7) % 7)]
+        return "\(weekday), \(two(date.day)) \(months[date.month - 1]) \(date.year) "
+            + "\(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60)) GMT"
     }
 
     static func parse(_ text: String) -> Int64? {

@@ -15,11 +15,14 @@ public enum APIRoutes {
     /// Enrollment bodies carry at most two CSRs and the four items; 256 KiB is generous.
     static let maximumBodySize = 256 * 1024
 
-    public static func router(runtime: ServiceRuntime, crl: CRLPublisher) -> Router<OperatorRequestContext> {
+    public static func router(runtime: ServiceRuntime, crl: CRLPublisher, ocsp: OCSPService) -> Router<OperatorRequestContext> {
         let router = Router(context: OperatorRequestContext.self)
-        router.add(middleware: LogRequestsMiddleware(.info))
+        router.add(middleware: RequestLogMiddleware())
         router.add(middleware: JSONErrorMiddleware())
-        router.add(middleware: OperatorAuthenticator(operators: runtime.configuration.service.operators))
+        router.add(middleware: OperatorAuthenticator(operators: runtime.configuration.service.operators,
+                                                     verifiers: runtime.configuration.service.verifiers ?? []))
+        let gate = VerifierGate(audit: AuditGroupCommit(database: runtime.database),
+                                purposes: Set((runtime.configuration.service.lookupPurposes ?? []).map(\.code)))
 
         router.get("/health") { _, _ in try health(runtime, crl: crl) }
         router.get("/ca/:prefecture/:file") { _, context in try caCertificate(runtime, context) }
@@ -29,6 +32,8 @@ public enum APIRoutes {
         }
         addRevocationRoutes(to: router, runtime: runtime)
         addCRLRoutes(to: router, publisher: crl)
+        addOCSPRoutes(to: router, ocsp: ocsp, verifiers: gate)
+        addVerifierRoutes(to: router, runtime: runtime, ocsp: ocsp, gate: gate)
         return router
     }
 

@@ -222,6 +222,65 @@ public final class CertificateDatabase: Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v4: OCSP responders and pre-signed responses, residents' latest four items") { db in
+            // What the OCSP responder (RFC 6960, RFC 5019) and the verifier API need:
+            // - ocsp_responder: each CA's delegated responder certificates with their keys,
+            //   encrypted as the CA keys are (PKCS#8, RFC 5958 §3). Old ones stay until they
+            //   expire: responses they signed are still served.
+            // - ocsp_response: one pre-signed response per certificate, its ResponseData and
+            //   signature (the responder certificate is added as it is served), with the status
+            //   it states, for the JSON validity API, and when it is due to be re-signed.
+            // - ocsp_pending: certificates issued and not yet given a response, queued in the
+            //   issuance's own transaction so that none is missed across a crash.
+            // - ocsp_clock: the CRL listing clock (crl_clock) up to which status changes have
+            //   been re-signed: every revocation, hold and resumption advances that clock.
+            // - resident_four_items: the latest four items of each resident (by keyed hash), from
+            //   enrollment and change notices, for government verifiers (公的個人認証法 §18 ⑤).
+            try db.execute(sql: """
+                CREATE TABLE ocsp_responder (
+                    id INTEGER PRIMARY KEY,
+                    ca TEXT NOT NULL,
+                    not_before INTEGER NOT NULL,
+                    not_after INTEGER NOT NULL,
+                    certificate BLOB NOT NULL,
+                    private_key BLOB NOT NULL          -- EncryptedPrivateKeyInfo DER
+                );
+                CREATE TABLE ocsp_response (
+                    ca TEXT NOT NULL,
+                    serial TEXT NOT NULL,
+                    responder INTEGER NOT NULL REFERENCES ocsp_responder(id),
+                    this_update INTEGER NOT NULL,
+                    next_update INTEGER NOT NULL,
+                    refresh_at INTEGER NOT NULL,       -- when it is to be re-signed
+                    status TEXT NOT NULL,              -- valid | suspended | revoked, as when signed
+                    revoked_at INTEGER,
+                    revocation_reason INTEGER,
+                    response_data BLOB NOT NULL,
+                    signature BLOB NOT NULL,
+                    PRIMARY KEY (ca, serial)
+                ) WITHOUT ROWID;
+                CREATE INDEX ocsp_response_by_refresh ON ocsp_response(refresh_at);
+                CREATE TABLE ocsp_pending (
+                    id INTEGER PRIMARY KEY,
+                    ca TEXT NOT NULL,
+                    serial TEXT NOT NULL
+                );
+                INSERT INTO ocsp_pending (ca, serial) SELECT ca, serial FROM certificate;
+                CREATE TABLE ocsp_clock (id INTEGER PRIMARY KEY CHECK (id = 1), tick INTEGER NOT NULL);
+                INSERT INTO ocsp_clock (id, tick) SELECT 1, tick FROM crl_clock;
+
+                CREATE TABLE resident_four_items (
+                    resident_hash BLOB PRIMARY KEY,    -- HMAC-SHA256 of the resident code, never the code
+                    name TEXT NOT NULL,
+                    name_substitute_map TEXT NOT NULL,
+                    date_of_birth TEXT NOT NULL,       -- YYYY-MM-DD
+                    sex TEXT NOT NULL,                 -- 1 male, 2 female (the JPKI sex item)
+                    address TEXT NOT NULL,
+                    address_substitute_map TEXT NOT NULL,
+                    as_of INTEGER NOT NULL             -- when these items took effect
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 

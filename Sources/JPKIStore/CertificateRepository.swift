@@ -20,10 +20,13 @@ extension CertificateDatabase {
     /// - any certificate of the same kind that a change notice revoked (`affiliationChanged`) and
     ///   that has no successor yet is linked to it, so that a government verifier can follow an
     ///   old certificate to the current one after a move or a name change;
-    /// - every change is appended to the audit log.
+    /// - every change is appended to the audit log;
+    /// - each certificate is queued for its first OCSP response (`ocsp_pending`);
+    /// - `fourItems`, the items the desk confirmed, become the resident's latest.
     ///
     /// Returns the supersessions and links it made. Nothing is written if anything fails.
-    public func recordIssuance(_ records: [CertificateRecord], actor: String, at now: Date) async throws -> [Supersession] {
+    public func recordIssuance(_ records: [CertificateRecord], fourItems: BasicFourItems? = nil, actor: String,
+                               at now: Date) async throws -> [Supersession] {
         let nowSeconds = StoredTime.seconds(now)
         return try await writer.write { db in
             var chain = try AuditLog.Chain(db)
@@ -69,6 +72,8 @@ extension CertificateDatabase {
                         .execute(arguments: [record.ca, record.serial, record.der])
                     try db.cachedStatement(sql: "INSERT OR IGNORE INTO crl_partition (ca, partition) VALUES (?, ?)")
                         .execute(arguments: [record.ca, record.partition])
+                    try db.cachedStatement(sql: "INSERT INTO ocsp_pending (ca, serial) VALUES (?, ?)")
+                        .execute(arguments: [record.ca, record.serial])
                 } catch let error as DatabaseError
                     where [.SQLITE_CONSTRAINT_PRIMARYKEY, .SQLITE_CONSTRAINT_UNIQUE].contains(error.extendedResultCode) {
                     // (ca, serial) is unique through certificate_by_serial, and certificate_der's key.
@@ -79,6 +84,9 @@ extension CertificateDatabase {
                     "municipality": record.municipality.value, "partition": record.partition,
                     "notAfter": AuditLog.timestamp(record.notAfter),
                 ]), at: now, in: db)
+            }
+            if let fourItems, let resident = records.first?.residentHash {
+                try Self.recordFourItems(fourItems, residentHash: resident, asOf: nowSeconds, db: db)
             }
             for link in links {
                 var details = ["ca": link.ca, "serial": link.serial, "successorCA": link.successorCA,

@@ -14,8 +14,13 @@ public struct NoticeApplication: Sendable {
     let effectiveAtText: String
     /// The line of the file or the index in the batch, for the report.
     public let line: Int
+    /// The resident's new four items, for the kinds that carry them: kept as the latest four
+    /// items of a resident who holds certificates, for government verifiers.
+    public let fourItems: BasicFourItems?
 
-    public init(noticeID: String, kind: ChangeNoticeKind, residentHash: Data, effectiveAt: Date, line: Int) {
+    public init(noticeID: String, kind: ChangeNoticeKind, residentHash: Data, effectiveAt: Date, line: Int,
+                fourItems: BasicFourItems? = nil) {
+        self.fourItems = fourItems
         self.noticeID = noticeID
         self.kind = kind
         self.residentHash = residentHash
@@ -131,6 +136,11 @@ extension CertificateDatabase {
                     }
                     let outcome = try apply(notice, to: &held[notice.residentHash, default: []], nowSeconds: nowSeconds,
                                             tick: &tick, db: db)
+                    // Only for a resident who holds certificates: the CA keeps no one else's items.
+                    if case .applied = outcome, let items = notice.fourItems {
+                        try Self.recordFourItems(items, residentHash: notice.residentHash,
+                                                 asOf: StoredTime.seconds(notice.effectiveAt), db: db)
+                    }
                     var line = "line \(notice.line) notice \(notice.noticeID) \(notice.kind.rawValue) \(notice.effectiveAtText) \(outcome.name)"
                     var revokedCount = 0
                     if case .applied(let revoked) = outcome, !revoked.isEmpty {

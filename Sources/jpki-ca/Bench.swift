@@ -134,7 +134,9 @@ struct IssueBenchmark: AsyncParsableCommand {
         let port = Int.random(in: 20_000..<40_000)
         let crl = CRLPublisher(runtime: runtime, root: FileManager.default.temporaryDirectory
             .appendingPathComponent("jpki-ca-bench-crl-\(UUID().uuidString)"), logger: logger)
-        let app = Application(router: APIRoutes.router(runtime: runtime, crl: crl),
+        let ocsp = try OCSPService(runtime: runtime, dataDirectory: FileManager.default.temporaryDirectory
+            .appendingPathComponent("jpki-ca-bench-ocsp-\(UUID().uuidString)"), logger: logger)
+        let app = Application(router: APIRoutes.router(runtime: runtime, crl: crl, ocsp: ocsp),
                               configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
         let script = FileManager.default.temporaryDirectory.appendingPathComponent("jpki-ca-bench-\(UUID().uuidString).lua")
         defer { try? FileManager.default.removeItem(at: script) }

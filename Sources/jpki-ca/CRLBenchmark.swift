@@ -136,7 +136,7 @@ struct CRLBenchmark: AsyncParsableCommand {
         let now = Int64(Date().timeIntervalSince1970)
         let batch = 100_000
         for start in stride(from: 0, to: size, by: batch) {
-            var rows: [SyntheticRevocation] = []
+            var rows: [SyntheticCertificate] = []
             rows.reserveCapacity(batch)
             var lines = ""
             for n in start..<min(start + batch, size) {
@@ -144,7 +144,7 @@ struct CRLBenchmark: AsyncParsableCommand {
                 rows.append(row)
                 if index != nil { lines += BenchPrefecture.indexLine(row) }
             }
-            try await runtime.database.insertSyntheticRevocations(rows)
+            try await runtime.database.insertSyntheticCertificates(rows)
             if let index { try index.write(contentsOf: Data(lines.utf8)) }
         }
     }
@@ -210,7 +210,7 @@ struct BenchPrefecture {
     /// dates (the last three years) as a registry's changes and holders' calls would give them.
     /// Serials are 16 octets like real ones, ascending with `n` in their first half so that ten
     /// million rows insert in index order: the CRL reads them by partition either way.
-    func revocation(_ n: Int, now: Int64, random: inout SplitMix64) -> SyntheticRevocation {
+    func revocation(_ n: Int, now: Int64, random: inout SplitMix64) -> SyntheticCertificate {
         var serial: [UInt8] = [0x40]
         withUnsafeBytes(of: UInt64(n).bigEndian) { serial += $0.suffix(7) }
         withUnsafeBytes(of: random.next()) { serial += $0 }
@@ -231,7 +231,7 @@ struct BenchPrefecture {
             case ..<95: .keyCompromise
             default: .certificateHold
             }
-            return SyntheticRevocation(ca: Self.signing.description, serial: serial.lowercaseHex, municipality: codes[municipality].value,
+            return SyntheticCertificate(ca: Self.signing.description, serial: serial.lowercaseHex, municipality: codes[municipality].value,
                                        kind: .signing, partition: partition, residentHash: residentHash, revokedAt: revokedAt,
                                        reason: reason, notAfter: notAfter)
         }
@@ -241,17 +241,20 @@ struct BenchPrefecture {
         case ..<93: .keyCompromise
         default: .certificateHold
         }
-        return SyntheticRevocation(ca: Self.userAuthentication.description, serial: serial.lowercaseHex, municipality: codes[0].value,
+        return SyntheticCertificate(ca: Self.userAuthentication.description, serial: serial.lowercaseHex, municipality: codes[0].value,
                                    kind: .userAuthentication,
                                    partition: CRLPartition(ca: Self.userAuthentication, scope: .hashShard(n % Self.userAuthenticationShards)).id,
                                    residentHash: residentHash, revokedAt: revokedAt, reason: reason, notAfter: notAfter)
     }
 
-    /// The entry as a line of OpenSSL's CA database (`openssl ca` index.txt): revoked, expiry,
-    /// revocation date with reason (a hold with its instruction), serial, file, subject.
-    static func indexLine(_ row: SyntheticRevocation) -> String {
-        let reason = row.reason == .certificateHold ? "holdInstruction,holdInstructionCallIssuer" : row.reason.name
-        return "R\t\(utcTime(row.notAfter))\t\(utcTime(row.revokedAt)),\(reason)\t\(row.serial.uppercased())\tunknown\t/CN=bench\n"
+    /// The certificate as a line of OpenSSL's CA database (`openssl ca` index.txt): status,
+    /// expiry, revocation date with reason (a hold with its instruction), serial, file, subject.
+    static func indexLine(_ row: SyntheticCertificate) -> String {
+        guard let revokedAt = row.revokedAt, let reason = row.reason else {
+            return "V\t\(utcTime(row.notAfter))\t\t\(row.serial.uppercased())\tunknown\t/CN=bench\n"
+        }
+        let reasonText = reason == .certificateHold ? "holdInstruction,holdInstructionCallIssuer" : reason.name
+        return "R\t\(utcTime(row.notAfter))\t\(utcTime(revokedAt)),\(reasonText)\t\(row.serial.uppercased())\tunknown\t/CN=bench\n"
     }
 
     /// YYMMDDHHMMSSZ.

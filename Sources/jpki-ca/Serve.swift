@@ -29,14 +29,20 @@ struct Serve: AsyncParsableCommand {
         // CRLs: what is due now (every CRL, on first start), then deltas for changed partitions
         // every crl.deltaIntervalSeconds and full renewals before nextUpdate, until shutdown.
         let publisher = CRLPublisher(runtime: runtime, root: options.crlRoot(runtime.configuration), logger: logger)
+        // OCSP: responders made or renewed and every response due signed before the first
+        // request, then a pass every second (changes, new certificates, re-signing).
+        let ocsp = try OCSPService(runtime: runtime, dataDirectory: options.dataDirectory(runtime.configuration), logger: logger)
+        let first = try await ocsp.refresher.pass()
+        logger.info("OCSP responses ready", metadata: ["signed": "\(first.signed)", "expired": "\(first.expired)"])
         let app = Application(
-            router: APIRoutes.router(runtime: runtime, crl: publisher),
+            router: APIRoutes.router(runtime: runtime, crl: publisher, ocsp: ocsp),
             configuration: .init(address: .hostname(host ?? service.listen.host, port: port ?? service.listen.port),
                                  serverName: "jpki-ca"),
             logger: logger)
         let interval = Duration.seconds(service.crlSettings.deltaInterval)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await publisher.run(every: interval) }
+            group.addTask { await ocsp.refresher.run(every: .seconds(1)) }
             try await app.runService()
             group.cancelAll()
         }

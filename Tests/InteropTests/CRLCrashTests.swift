@@ -30,9 +30,9 @@ struct CRLCrashTests {
         let database = try CertificateDatabase(path: ServiceRuntime.databasePath(in: data))
         let now = Int64(Date().timeIntervalSince1970)
         for start in stride(from: 0, to: 150_000, by: 50_000) {
-            try await database.insertSyntheticRevocations((start..<start + 50_000).map { n in
+            try await database.insertSyntheticCertificates((start..<start + 50_000).map { n in
                 let serial = "7" + String(repeating: "0", count: 31 - String(n, radix: 16).count) + String(n, radix: 16)
-                return SyntheticRevocation(ca: "13/signing", serial: serial, municipality: "131016", kind: .signing,
+                return SyntheticCertificate(ca: "13/signing", serial: serial, municipality: "131016", kind: .signing,
                                            partition: "131016", residentHash: Data(serial.utf8), revokedAt: now - 3_600,
                                            reason: .affiliationChanged, notAfter: now + 86_400 * 365)
             })

@@ -112,12 +112,12 @@ struct CRLPublisherTests {
         let service = try TestService.make()
         defer { service.remove() }
         let now = Int64(Date().timeIntervalSince1970)
-        func row(_ serial: String, expired days: Int64) -> SyntheticRevocation {
-            SyntheticRevocation(ca: "13/signing", serial: serial, municipality: "131016", kind: .signing, partition: "131016",
+        func row(_ serial: String, expired days: Int64) -> SyntheticCertificate {
+            SyntheticCertificate(ca: "13/signing", serial: serial, municipality: "131016", kind: .signing, partition: "131016",
                                 residentHash: Data(serial.utf8), revokedAt: now - 400 * 86_400, reason: .affiliationChanged,
                                 notAfter: now - days * 86_400)
         }
-        try await service.runtime.database.insertSyntheticRevocations([
+        try await service.runtime.database.insertSyntheticCertificates([
             row("11", expired: -30), row("12", expired: 2), row("13", expired: 10),
         ])
         let authority = service.authority(.signing)
@@ -139,8 +139,8 @@ struct CRLPublisherTests {
     @Test func aFailingPartitionFailsAlone() async throws {
         let service = try TestService.make()
         defer { service.remove() }
-        try await service.runtime.database.insertSyntheticRevocations([
-            SyntheticRevocation(ca: "13/signing", serial: "21", municipality: "131032", kind: .signing, partition: "131032",
+        try await service.runtime.database.insertSyntheticCertificates([
+            SyntheticCertificate(ca: "13/signing", serial: "21", municipality: "131032", kind: .signing, partition: "131032",
                                 residentHash: Data("21".utf8), revokedAt: Int64(Date().timeIntervalSince1970),
                                 reason: .affiliationChanged, notAfter: Int64(Date().timeIntervalSince1970) + 86_400),
         ])

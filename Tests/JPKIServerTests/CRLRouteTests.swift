@@ -14,7 +14,8 @@ struct CRLRouteTests {
         defer { service.remove() }
         let root = service.directory.appendingPathComponent("crl")
         let publisher = CRLPublisher(runtime: service.runtime, root: root, logger: service.logger)
-        let app = Application(router: APIRoutes.router(runtime: service.runtime, crl: publisher))
+        let app = Application(router: APIRoutes.router(runtime: service.runtime, crl: publisher, ocsp: try OCSPService(
+            runtime: service.runtime, dataDirectory: service.directory, logger: service.logger)))
         try await app.test(.router) { client in
             // Nothing published yet: a clear 404, not an empty body.
             let early = try await client.execute(uri: "/crl/13/signing/131016.crl", method: .get)
@@ -62,9 +63,9 @@ struct CRLRouteTests {
 
             // A CRL of many chunks streams whole.
             let now = Int64(Date().timeIntervalSince1970)
-            try await service.runtime.database.insertSyntheticRevocations((0..<40_000).map { n in
+            try await service.runtime.database.insertSyntheticCertificates((0..<40_000).map { n in
                 let serial = String(format: "7%031x", n)
-                return SyntheticRevocation(ca: "13/signing", serial: serial, municipality: "131016", kind: .signing,
+                return SyntheticCertificate(ca: "13/signing", serial: serial, municipality: "131016", kind: .signing,
                                            partition: "131016", residentHash: Data(serial.utf8), revokedAt: now - 60,
                                            reason: .affiliationChanged, notAfter: now + 86_400)
             })

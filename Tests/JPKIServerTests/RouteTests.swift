@@ -39,7 +39,8 @@ struct RouteTests {
         let service = try TestService.make()
         defer { service.remove() }
         let crl = CRLPublisher(runtime: service.runtime, root: service.directory.appendingPathComponent("crl"), logger: service.logger)
-        let app = Application(router: APIRoutes.router(runtime: service.runtime, crl: crl))
+        let app = Application(router: APIRoutes.router(runtime: service.runtime, crl: crl, ocsp: try OCSPService(
+            runtime: service.runtime, dataDirectory: service.directory, logger: service.logger)))
         try await app.test(.router) { client in try await body(service, client) }
     }
 

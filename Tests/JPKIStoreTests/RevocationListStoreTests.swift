@@ -39,12 +39,12 @@ struct RevocationListStoreTests {
     @Test func theListingClockOrdersChanges() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString).sqlite").path
         let database = try CertificateDatabase(path: path)
-        func row(_ serial: String) -> SyntheticRevocation {
-            SyntheticRevocation(ca: "13/signing", serial: serial, municipality: "131016", kind: .signing, partition: "131016",
+        func row(_ serial: String) -> SyntheticCertificate {
+            SyntheticCertificate(ca: "13/signing", serial: serial, municipality: "131016", kind: .signing, partition: "131016",
                                 residentHash: Data(serial.utf8), revokedAt: 1_700_000_000, reason: .certificateHold,
                                 notAfter: 4_000_000_000)
         }
-        try await database.insertSyntheticRevocations([row("01"), row("02")])
+        try await database.insertSyntheticCertificates([row("01"), row("02")])
         try await database.writer.write { db in  // holders' requests read the certificate with its DER
             try db.execute(sql: "INSERT INTO certificate_der (ca, serial, der) VALUES ('13/signing', '01', x'30'), ('13/signing', '02', x'30')")
         }

@@ -34,7 +34,15 @@ public struct TestService: Sendable {
     public static let callCentre = Operator(id: "call-centre", role: .callCentre, municipality: nil,
                                             credential: OperatorCredential.digest(of: "call-centre-secret"))
 
-    public static func configuration(dataDirectory: String) throws -> Configuration {
+    /// Verifiers: a government body and a private business, 20 requests a second with a burst of 5.
+    public static let governmentVerifier = Verifier(id: "city-benefits", tier: .government,
+                                                    credential: OperatorCredential.digest(of: "government-secret"),
+                                                    rateLimit: .init(requestsPerSecond: 20, burst: 5))
+    public static let privateVerifier = Verifier(id: "example-bank", tier: .private,
+                                                 credential: OperatorCredential.digest(of: "private-secret"),
+                                                 rateLimit: .init(requestsPerSecond: 20, burst: 5))
+
+    public static func configuration(dataDirectory: String, ocsp: OCSPSettings? = nil) throws -> Configuration {
         let tokyo = PrefectureConfiguration(
             code: PrefectureCode("13")!, name: "Tokyo-to", nameJa: "東京都",
             signingCA: CAConfiguration(operatorName: "Test Tokyo"),
@@ -47,14 +55,16 @@ public struct TestService: Sendable {
         let service = ServiceConfiguration(
             mode: .development, publicBaseURL: "http://ca.test", listen: .init(host: "127.0.0.1", port: 0),
             dataDirectory: dataDirectory, userAuthenticationCRLShards: 8, keyEncryptionIterations: 1_000,
-            operators: [chiyodaDesk, shibuyaDesk, setagayaDesk, administrator, registryFeed, shibuyaFeed, callCentre])
+            ocsp: ocsp, operators: [chiyodaDesk, shibuyaDesk, setagayaDesk, administrator, registryFeed, shibuyaFeed, callCentre],
+            verifiers: [governmentVerifier, privateVerifier],
+            lookupPurposes: [LookupPurpose(code: "benefit-eligibility", description: "a benefit application")])
         return try Configuration(service: service, prefectures: [tokyo])
     }
 
-    public static func make() throws -> TestService {
+    public static func make(ocsp: OCSPSettings? = nil) throws -> TestService {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("jpki-ca-test-\(UUID().uuidString)")
         let logs = CapturedLogs()
-        let configuration = try configuration(dataDirectory: directory.path)
+        let configuration = try configuration(dataDirectory: directory.path, ocsp: ocsp)
         let runtime = try ServiceRuntime.open(configuration: configuration, dataDirectory: directory, environment: [:],
                                               logger: Logger(label: "test") { _ in CapturedLogHandler(logs: logs) })
         return TestService(runtime: runtime, directory: directory, logs: logs)

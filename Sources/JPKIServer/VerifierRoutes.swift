@@ -1,0 +1,193 @@
+import Foundation
+import Hummingbird
+import JPKIAuthority
+import JPKIConfiguration
+import JPKIEnrollment
+import JPKIProfile
+import JPKIPublication
+import JPKIStore
+import NIOCore
+import X509
+
+/// What every verifier request passes through: its rate limit, its audit entry, and for
+/// government lookups the configured purposes.
+struct VerifierGate: Sendable {
+    let rateLimiter = VerifierRateLimiter()
+    let audit: AuditGroupCommit
+    let purposes: Set<String>
+}
+
+extension APIRoutes {
+    /// The verifier API (docs/api.md): validity for every registered verifier; linkage and the
+    /// latest four items for government verifiers only, each for a stated purpose. Every
+    /// answered request, refusals included, is in the audit log with the verifier, the
+    /// certificate, the purpose and the answer; never the resident code, which no answer carries.
+    static func addVerifierRoutes(to router: Router<OperatorRequestContext>, runtime: ServiceRuntime, ocsp: OCSPService,
+                                  gate: VerifierGate) {
+        router.get("/v1/validity/:prefecture/:kind/:serial") { request, context in
+            let verifier = try context.requireVerifier(request)
+            try gate.rateLimiter.check(verifier)
+            let (ca, serial) = try certificatePath(context)
+            let validity = try ocsp.responder.validity(ca: ca, serial: serial)
+            try await gate.audit.record(AuditEvent(actor: verifier.id, action: "verifier.validity", details: [
+                "ca": ca.description, "serial": serial, "answer": validity.auditText,
+            ]))
+            return try json(.ok, ValidityBody(validity))
+        }
+        router.post("/v1/validity") { request, context in
+            let verifier = try context.requireVerifier(request)
+            try gate.rateLimiter.check(verifier)
+            let body = try await request.body.collect(upTo: maximumBodySize)
+            let certificate = try presentedCertificate(Array(body.readableBytesView))
+            guard let authority = runtime.authorities.all.first(where: { $0.certificate.subject == certificate.issuer }) else {
+                throw APIError(.notFound, code: "unknown_issuer", field: "certificate", "no CA of this service issued that certificate")
+            }
+            let serial = Array(certificate.serialNumber.bytes).lowercaseHex
+            // A certificate with our issuer's name but not our signature is not ours: unknown.
+            let ours = authority.certificate.publicKey.isValidSignature(certificate.signature, for: certificate)
+            let answer = ours ? try ocsp.responder.validity(ca: authority.id, serial: serial)
+                : CertificateValidity.notIssued(by: authority.id, serial: serial)
+            try await gate.audit.record(AuditEvent(actor: verifier.id, action: "verifier.validity", details: [
+                "ca": authority.id.description, "serial": serial, "answer": answer.auditText,
+                "presented": ours ? "certificate" : "certificate not signed by this CA",
+            ]))
+            return try json(.ok, ValidityBody(answer))
+        }
+        router.get("/v1/linkage/:prefecture/:kind/:serial") { request, context in
+            try await governmentLookup(runtime, gate, request, context, action: "verifier.linkage") { ca, serial, holder in
+                let current = try runtime.database.currentCertificate(residentHash: holder.residentHash, kind: holder.kind, at: Date())
+                let body = LinkageBody(issuer: ca.description, serial: serial,
+                                       current: current.map { .init(issuer: $0.ca, serial: $0.serial,
+                                                                    notAfter: Date(timeIntervalSince1970: TimeInterval($0.notAfter))) })
+                return (try json(.ok, body), current.map { "current \($0.ca) \($0.serial)" } ?? "no current certificate")
+            }
+        }
+        router.get("/v1/four-items/:prefecture/:kind/:serial") { request, context in
+            try await governmentLookup(runtime, gate, request, context, action: "verifier.four-items") { ca, serial, holder in
+                guard holder.kind == .signing else {
+                    throw APIError(.badRequest, code: "not_a_signing_certificate", field: "kind",
+                                   "only a signing certificate's holder has four items to look up")
+                }
+                guard let latest = try runtime.database.latestFourItems(residentHash: holder.residentHash) else {
+                    throw APIError(.notFound, code: "four_items_unknown", "no four items are known for this holder")
+                }
+                // The audit entry says that the items were disclosed, not what they are.
+                return (try json(.ok, FourItemsBody(issuer: ca.description, serial: serial, latest)), "disclosed")
+            }
+        }
+    }
+
+    /// A government verifier's lookup of `serial`'s holder: tier and purpose checked, the
+    /// certificate found, the lookup and its answer (or refusal) audited.
+    static func governmentLookup(
+        _ runtime: ServiceRuntime, _ gate: VerifierGate, _ request: Request, _ context: OperatorRequestContext, action: String,
+        _ lookup: (CertificateAuthorityID, String, (residentHash: Data, kind: CertificateKind)) async throws -> (Response, String)
+    ) async throws -> Response {
+        let verifier = try context.requireVerifier(request)
+        try gate.rateLimiter.check(verifier)
+        let (ca, serial) = try certificatePath(context)
+        let purpose = request.uri.queryParameters.get("purpose")
+        var details = ["ca": ca.description, "serial": serial, "purpose": purpose ?? "-", "tier": verifier.tier.rawValue]
+        do {
+            guard verifier.tier == .government else {
+                throw APIError(.forbidden, code: "government_only", "linkage and four-item lookups are for government verifiers only")
+            }
+            guard let purpose, !purpose.isEmpty else {
+                throw APIError(.badRequest, code: "purpose_required", field: "purpose", "state the purpose of the lookup: ?purpose=<code>")
+            }
+            guard gate.purposes.contains(purpose) else {
+                throw APIError(.badRequest, code: "unknown_purpose", field: "purpose", "\(purpose) is not a configured lookup purpose")
+            }
+            guard let holder = try runtime.database.holder(ca: ca.description, serial: serial) else {
+                throw APIError(.notFound, code: "unknown_certificate", "\(ca) issued no certificate \(serial)")
+            }
+            let (response, answer) = try await lookup(ca, serial, holder)
+            details["answer"] = answer
+            try await gate.audit.record(AuditEvent(actor: verifier.id, action: action, details: details))
+            return response
+        } catch let error as APIError {
+            details["answer"] = "refused \(error.code)"
+            try await gate.audit.record(AuditEvent(actor: verifier.id, action: action, details: details))
+            throw error
+        }
+    }
+
+    /// A certificate sent as DER (application/pkix-cert) or PEM.
+    static func presentedCertificate(_ bytes: [UInt8]) throws -> Certificate {
+        let invalid = APIError(.badRequest, code: "invalid_certificate", field: "certificate",
+                               "send one X.509 certificate, DER or PEM")
+        if bytes.first == 0x30 {
+            guard let certificate = try? Certificate(derEncoded: bytes) else { throw invalid }
+            return certificate
+        }
+        guard let text = String(validating: bytes, as: UTF8.self), let certificate = try? Certificate(pemEncoded: text) else {
+            throw invalid
+        }
+        return certificate
+    }
+
+    struct ValidityBody: Encodable {
+        let issuer: String
+        let serial: String
+        let status: String
+        let revokedAt: Date?
+        let reason: String?
+        let thisUpdate: Date
+        let nextUpdate: Date
+
+        init(_ validity: CertificateValidity) {
+            issuer = validity.ca.description
+            serial = validity.serial
+            status = validity.status.rawValue
+            revokedAt = validity.revokedAt
+            reason = validity.reason?.name
+            thisUpdate = validity.thisUpdate
+            nextUpdate = validity.nextUpdate
+        }
+    }
+
+    struct LinkageBody: Encodable {
+        struct Current: Encodable {
+            let issuer: String
+            let serial: String
+            let notAfter: Date
+        }
+        let issuer: String
+        let serial: String
+        /// The holder's valid certificate of the same kind now, or null.
+        let current: Current?
+    }
+
+    struct FourItemsBody: Encodable {
+        let issuer: String
+        let serial: String
+        let name: String
+        let nameSubstituteMap: String
+        let dateOfBirth: String
+        let sex: String
+        let address: String
+        let addressSubstituteMap: String
+        let asOf: Date
+
+        init(issuer: String, serial: String, _ latest: LatestFourItems) {
+            self.issuer = issuer
+            self.serial = serial
+            name = latest.items.name
+            nameSubstituteMap = latest.items.nameSubstituteMap
+            dateOfBirth = latest.items.dateOfBirth.description
+            sex = latest.items.sex.rawValue
+            address = latest.items.address
+            addressSubstituteMap = latest.items.addressSubstituteMap
+            asOf = latest.asOf
+        }
+    }
+}
+
+extension CertificateValidity {
+    var auditText: String {
+        switch status {
+        case .good, .unknown: status.rawValue
+        case .revoked: "revoked \(reason?.name ?? "unspecified")"
+        }
+    }
+}
