@@ -4,67 +4,79 @@ import JPKIAuthority
 import JPKIConfiguration
 import JPKIPublication
 import JPKIStore
+import HummingbirdAuth
 import NIOCore
 
-extension APIRoutes {
-    /// OCSP over HTTP, RFC 6960 Appendix A.1 with the RFC 5019 profile, at the URL written into
-    /// certificates' authorityInfoAccess: `POST /ocsp` with an `application/ocsp-request` body,
-    /// and `GET /ocsp/{url-encoded base64 of the request}`. Answers are
-    /// `application/ocsp-response`, HTTP 200 whatever the OCSP status, as clients expect.
-    ///
-    /// A pre-signed answer to a GET carries Cache-Control max-age (up to its nextUpdate,
-    /// RFC 5019 §6.2), Expires, Last-Modified (its thisUpdate) and an ETag, and answers 304 to
-    /// a matching If-None-Match or If-Modified-Since. An answer signed for this request (a
-    /// nonce, several certificates) is `no-store`.
-    ///
-    /// With `ocsp.access: registered` only verifiers may ask, with their credential; their
-    /// requests are rate limited and audited.
-    static func addOCSPRoutes(to router: Router<OperatorRequestContext>, ocsp: OCSPService, verifiers: VerifierGate) {
-        router.post("/ocsp") { request, context in
+/// OCSP over HTTP, RFC 6960 Appendix A.1 with the RFC 5019 profile, at the URL written into
+/// certificates' authorityInfoAccess: `POST /ocsp` with an `application/ocsp-request` body,
+/// and `GET /ocsp/{url-encoded base64 of the request}`. Answers are
+/// `application/ocsp-response`, HTTP 200 whatever the OCSP status, as clients expect.
+///
+/// A pre-signed answer to a GET carries Cache-Control max-age (up to its nextUpdate,
+/// RFC 5019 §6.2), Expires, Last-Modified (its thisUpdate) and an ETag, and answers 304 to
+/// a matching If-None-Match or If-Modified-Since. An answer signed for this request (a
+/// nonce, several certificates) is `no-store`.
+///
+/// With `ocsp.access: registered` only verifiers may ask, with their credential; their
+/// requests are rate limited and audited.
+///
+/// A middleware at the head of the chain rather than routes: OCSP requests come by the
+/// thousand a second, and skipping the route lookup (a trie walk over a long base64 path),
+/// request logging, JSON errors and operator authentication, none of which an OCSP answer
+/// needs, is a tenth of the cost of each (docs/BENCHMARKS.md).
+struct OCSPMiddleware<Context: RequestContext>: RouterMiddleware {
+    let ocsp: OCSPService
+    let gate: VerifierGate
+    let verifiers: [Verifier]
+
+    /// RFC 6960 requests are a few hundred octets; 16 KiB leaves room for 64 CertIDs.
+    static var maximumRequestSize: Int { 16 * 1024 }
+
+    func handle(_ request: Request, context: Context,
+                next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        guard path.hasPrefix("/ocsp") else { return try await next(request, context) }
+        switch (request.method, path) {
+        case (.post, "/ocsp"):
             guard request.headers[.contentType]?.lowercased().hasPrefix("application/ocsp-request") == true else {
-                throw APIError(.unsupportedMediaType, code: "unsupported_media_type",
-                               "an OCSP request is sent as application/ocsp-request (RFC 6960 Appendix A.1.1)")
+                return Self.problem(.unsupportedMediaType, "an OCSP request is sent as application/ocsp-request (RFC 6960 Appendix A.1.1)")
             }
-            let body = try await request.body.collect(upTo: maximumOCSPRequestSize)
-            return try await answerOCSP(ocsp, verifiers, request, context, body: Array(body.readableBytesView)[...], cacheable: false)
-        }
-        router.get("/ocsp/**") { request, context in
+            guard let body = try? await request.body.collect(upTo: Self.maximumRequestSize) else {
+                return Self.problem(.contentTooLarge, "an OCSP request is at most \(Self.maximumRequestSize) bytes")
+            }
+            return try await answer(request, body: Array(body.readableBytesView)[...], cacheable: false)
+        case (.get, _) where path.hasPrefix("/ocsp/"):
             // The path is taken raw: base64 may hold '/', which some clients do not escape.
-            let path = request.uri.path
-            let encoded = path.hasPrefix("/ocsp/") ? path.dropFirst(6) : ""
-            guard let der = OCSPGetPath.decode(encoded) else {
-                return try await answerOCSP(ocsp, verifiers, request, context, body: nil, cacheable: false)
-            }
-            return try await answerOCSP(ocsp, verifiers, request, context, body: der[...], cacheable: true)
+            let der = OCSPGetPath.decode(path.dropFirst(6))
+            return try await answer(request, body: der.map { $0[...] }, cacheable: true)
+        default:
+            return try await next(request, context)
         }
     }
 
-    /// RFC 6960 requests are a few hundred octets; 16 KiB leaves room for 64 CertIDs.
-    static let maximumOCSPRequestSize = 16 * 1024
-
-    static func answerOCSP(_ ocsp: OCSPService, _ verifiers: VerifierGate, _ request: Request, _ context: OperatorRequestContext,
-                           body: ArraySlice<UInt8>?, cacheable: Bool) async throws -> Response {
+    func answer(_ request: Request, body: ArraySlice<UInt8>?, cacheable: Bool) async throws -> Response {
         var verifier: Verifier?
         if ocsp.settings.accessMode == .registered {
-            guard case .verifier(let registered) = context.identity else {
-                return ocspResponse(OCSPResponseEnvelope.unsuccessful(.unauthorized), status: .unauthorized,
-                                    extra: [.wwwAuthenticate: "Bearer"])
+            guard let token = request.headers.bearer?.token,
+                  let registered = OperatorCredential.authenticate(token, among: verifiers, digest: \.credential) else {
+                return Self.ocspResponse(OCSPResponseEnvelope.unsuccessful(.unauthorized), status: .unauthorized,
+                                         extra: [.wwwAuthenticate: "Bearer"])
             }
-            if let retryAfter = verifiers.rateLimiter.admit(registered) {
-                return ocspResponse(OCSPResponseEnvelope.unsuccessful(.tryLater), status: .tooManyRequests,
-                                    extra: [.retryAfter: "\(retryAfter)"])
+            if let retryAfter = gate.rateLimiter.admit(registered) {
+                return Self.ocspResponse(OCSPResponseEnvelope.unsuccessful(.tryLater), status: .tooManyRequests,
+                                         extra: [.retryAfter: "\(retryAfter)"])
             }
             verifier = registered
         }
         let now = Date()
         let answer = body.map { ocsp.responder.respond(to: $0, at: now) } ?? OCSPAnswer.malformed
         if let verifier {
-            try await verifiers.audit.record(AuditEvent(actor: verifier.id, action: "verifier.ocsp", details: [
+            try await gate.audit.record(AuditEvent(actor: verifier.id, action: "verifier.ocsp", details: [
                 "tier": verifier.tier.rawValue, "status": "\(answer.status)", "answers": answer.answered.joined(separator: "; "),
             ]), at: now)
         }
         guard let presigned = answer.presigned, cacheable else {
-            return ocspResponse(answer.body, status: .ok, extra: [.cacheControl: "no-store"])
+            return Self.ocspResponse(answer.body, status: .ok, extra: [.cacheControl: "no-store"])
         }
         let seconds = Int64(now.timeIntervalSince1970)
         let maxAge = max(0, min(Int64(ocsp.settings.httpMaxAge), presigned.nextUpdate - seconds))
@@ -74,7 +86,7 @@ extension APIRoutes {
             .lastModified: HTTPDate.format(presigned.thisUpdate),
             .eTag: presigned.entityTag,
         ]
-        if isFresh(request, etag: presigned.entityTag, lastModified: presigned.thisUpdate) {
+        if APIRoutes.isFresh(request, etag: presigned.entityTag, lastModified: presigned.thisUpdate) {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = "application/ocsp-response"
@@ -85,6 +97,13 @@ extension APIRoutes {
         var headers: HTTPFields = [.contentType: "application/ocsp-response"]
         headers.append(contentsOf: extra)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// An HTTP-level refusal, as JSON like every other error of the service.
+    static func problem(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        let code = status == .contentTooLarge ? "body_too_large" : "unsupported_media_type"
+        let body = #"{"error":{"code":"\#(code)","message":"\#(message)"}}"#
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }
 

@@ -1,12 +1,12 @@
 import Hummingbird
 import Logging
 
-/// Logs every request, at info for the operator API, and at debug for OCSP, CRL and validity
+/// Logs every request, at info for the operator API, and at debug for CRL and validity
 /// requests, which come by the thousand a second and are counted elsewhere (verifiers' in the
-/// audit log).
+/// audit log). OCSP requests are answered before this (``OCSPMiddleware``).
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     static func level(forPath path: String) -> Logger.Level {
-        path.hasPrefix("/ocsp") || path.hasPrefix("/crl/") || path.hasPrefix("/v1/validity") ? .debug : .info
+        path.hasPrefix("/crl/") || path.hasPrefix("/v1/validity") ? .debug : .info
     }
 
     func handle(_ request: Request, context: Context,

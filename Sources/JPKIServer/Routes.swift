@@ -17,12 +17,13 @@ public enum APIRoutes {
 
     public static func router(runtime: ServiceRuntime, crl: CRLPublisher, ocsp: OCSPService) -> Router<OperatorRequestContext> {
         let router = Router(context: OperatorRequestContext.self)
-        router.add(middleware: RequestLogMiddleware())
-        router.add(middleware: JSONErrorMiddleware())
-        router.add(middleware: OperatorAuthenticator(operators: runtime.configuration.service.operators,
-                                                     verifiers: runtime.configuration.service.verifiers ?? []))
+        let verifiers = runtime.configuration.service.verifiers ?? []
         let gate = VerifierGate(audit: AuditGroupCommit(database: runtime.database),
                                 purposes: Set((runtime.configuration.service.lookupPurposes ?? []).map(\.code)))
+        router.add(middleware: OCSPMiddleware(ocsp: ocsp, gate: gate, verifiers: verifiers))
+        router.add(middleware: RequestLogMiddleware())
+        router.add(middleware: JSONErrorMiddleware())
+        router.add(middleware: OperatorAuthenticator(operators: runtime.configuration.service.operators, verifiers: verifiers))
 
         router.get("/health") { _, _ in try health(runtime, crl: crl) }
         router.get("/ca/:prefecture/:file") { _, context in try caCertificate(runtime, context) }
@@ -32,7 +33,6 @@ public enum APIRoutes {
         }
         addRevocationRoutes(to: router, runtime: runtime)
         addCRLRoutes(to: router, publisher: crl)
-        addOCSPRoutes(to: router, ocsp: ocsp, verifiers: gate)
         addVerifierRoutes(to: router, runtime: runtime, ocsp: ocsp, gate: gate)
         return router
     }

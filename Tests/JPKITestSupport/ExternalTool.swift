@@ -39,6 +39,14 @@ public struct ExternalTool {
                       stderr: String(decoding: stderrData, as: UTF8.self))
     }
 
+    /// ``run(_:_:stdin:)`` on a thread of its own: a test that waits for a client of a server
+    /// running in the same process must not hold one of the few threads that server needs.
+    public static func runOffPool(_ tool: String, _ arguments: [String], stdin: Data? = nil) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Swift.Result { try run(tool, arguments, stdin: stdin) }) }.start()
+        }
+    }
+
     static func locate(_ tool: String) -> String? {
         if tool.contains("/") { return FileManager.default.isExecutableFile(atPath: tool) ? tool : nil }
         let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")

@@ -34,13 +34,17 @@ public struct TestService: Sendable {
     public static let callCentre = Operator(id: "call-centre", role: .callCentre, municipality: nil,
                                             credential: OperatorCredential.digest(of: "call-centre-secret"))
 
-    /// Verifiers: a government body and a private business, 20 requests a second with a burst of 5.
+    /// Verifiers: a government body and a private business, and a business held to one
+    /// request a second with a burst of three.
     public static let governmentVerifier = Verifier(id: "city-benefits", tier: .government,
                                                     credential: OperatorCredential.digest(of: "government-secret"),
-                                                    rateLimit: .init(requestsPerSecond: 20, burst: 5))
+                                                    rateLimit: .init(requestsPerSecond: 1_000, burst: 1_000))
     public static let privateVerifier = Verifier(id: "example-bank", tier: .private,
                                                  credential: OperatorCredential.digest(of: "private-secret"),
-                                                 rateLimit: .init(requestsPerSecond: 20, burst: 5))
+                                                 rateLimit: .init(requestsPerSecond: 1_000, burst: 1_000))
+    public static let limitedVerifier = Verifier(id: "small-shop", tier: .private,
+                                                 credential: OperatorCredential.digest(of: "limited-secret"),
+                                                 rateLimit: .init(requestsPerSecond: 1, burst: 3))
 
     public static func configuration(dataDirectory: String, ocsp: OCSPSettings? = nil) throws -> Configuration {
         let tokyo = PrefectureConfiguration(
@@ -56,7 +60,7 @@ public struct TestService: Sendable {
             mode: .development, publicBaseURL: "http://ca.test", listen: .init(host: "127.0.0.1", port: 0),
             dataDirectory: dataDirectory, userAuthenticationCRLShards: 8, keyEncryptionIterations: 1_000,
             ocsp: ocsp, operators: [chiyodaDesk, shibuyaDesk, setagayaDesk, administrator, registryFeed, shibuyaFeed, callCentre],
-            verifiers: [governmentVerifier, privateVerifier],
+            verifiers: [governmentVerifier, privateVerifier, limitedVerifier],
             lookupPurposes: [LookupPurpose(code: "benefit-eligibility", description: "a benefit application")])
         return try Configuration(service: service, prefectures: [tokyo])
     }

@@ -56,8 +56,8 @@ public final class OCSPResponderIdentity: Sendable {
     }
 
     /// The OCSPResponse of `signed`, with this responder's certificate for the client to check.
-    public func response(_ signed: SignedResponseData) throws -> [UInt8] {
-        try OCSPResponseEnvelope.successful(
+    public func response(_ signed: SignedResponseData) -> [UInt8] {
+        OCSPResponseEnvelope.successful(
             responseData: signed.responseData[...], signatureAlgorithm: Self.signatureAlgorithm[...],
             signature: signed.signature[...], certificates: certificateDER[...])
     }

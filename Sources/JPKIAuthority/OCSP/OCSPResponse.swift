@@ -32,38 +32,64 @@ public enum OCSPResponseStatus: Int, Sendable {
 /// A pre-signed response is stored as its ResponseData and signature only; the responder
 /// certificate (§4.2.2.2: the client needs it to check a delegated responder) is added as the
 /// response is served, so that a million stored responses do not each carry a copy of it.
+///
+/// This runs for every OCSP request, so the envelope is written by hand, in one pass with every
+/// length known beforehand: swift-asn1's serializer writes a constructed node's content first
+/// and then moves it to make room for the length, which around a 1 KB certificate and five
+/// levels of nesting was the largest cost of answering a request.
 public enum OCSPResponseEnvelope {
-    /// id-pkix-ocsp-basic.
-    static let basicResponseOID: ASN1ObjectIdentifier = [1, 3, 6, 1, 5, 5, 7, 48, 1, 1]
+    /// id-pkix-ocsp-basic (1.3.6.1.5.5.7.48.1.1), as a DER TLV.
+    static let basicResponseType: [UInt8] = [0x06, 0x09, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01]
+    /// responseStatus successful: ENUMERATED 0.
+    static let successfulStatus: [UInt8] = [0x0A, 0x01, 0x00]
 
     /// A response with no answer: every status but `successful`.
     public static func unsuccessful(_ status: OCSPResponseStatus) -> [UInt8] {
         [0x30, 0x03, 0x0A, 0x01, UInt8(status.rawValue)]
     }
 
-    /// A successful response: ResponseData as signed, its signature, and the certificates
-    /// that let a client check the signer.
+    /// A successful response: ResponseData as signed, the signatureAlgorithm TLV, the signature
+    /// octets, and the certificates (each a DER Certificate) that let a client check the signer.
     public static func successful(responseData: ArraySlice<UInt8>, signatureAlgorithm: ArraySlice<UInt8>,
-                                  signature: ArraySlice<UInt8>, certificates: ArraySlice<UInt8>) throws -> [UInt8] {
-        var basic = DER.Serializer()
-        try basic.appendConstructedNode(identifier: .sequence) { coder in
-            coder.serializeRawBytes(responseData)
-            coder.serializeRawBytes(signatureAlgorithm)
-            try coder.serialize(ASN1BitString(bytes: signature))
-            coder.serialize(explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific) { coder in
-                coder.appendConstructedNode(identifier: .sequence) { $0.serializeRawBytes(certificates) }
-            }
-        }
-        var coder = DER.Serializer()
-        try coder.appendConstructedNode(identifier: .sequence) { coder in
-            try OCSPResponseStatus.successful.rawValue.serialize(into: &coder, withIdentifier: .enumerated)
-            try coder.serialize(explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific) { coder in
-                try coder.appendConstructedNode(identifier: .sequence) { coder in
-                    try coder.serialize(basicResponseOID)
-                    try coder.serialize(ASN1OctetString(contentBytes: basic.serializedBytes[...]))
-                }
-            }
-        }
-        return coder.serializedBytes
+                                  signature: ArraySlice<UInt8>, certificates: ArraySlice<UInt8>) -> [UInt8] {
+        let bitString = 1 + signature.count
+        let certificateSequence = headerSize(certificates.count) + certificates.count
+        let certs = headerSize(certificateSequence) + certificateSequence
+        let basic = responseData.count + signatureAlgorithm.count + headerSize(bitString) + bitString + certs
+        let octets = headerSize(basic) + basic
+        let responseBytes = basicResponseType.count + headerSize(octets) + octets
+        let explicit = headerSize(responseBytes) + responseBytes
+        let outer = successfulStatus.count + headerSize(explicit) + explicit
+        var out: [UInt8] = []
+        out.reserveCapacity(headerSize(outer) + outer)
+        appendHeader(0x30, outer, to: &out)                     // OCSPResponse
+        out += successfulStatus                                 //   responseStatus
+        appendHeader(0xA0, explicit, to: &out)                  //   [0] EXPLICIT
+        appendHeader(0x30, responseBytes, to: &out)             //     ResponseBytes
+        out += basicResponseType                                //       responseType
+        appendHeader(0x04, octets, to: &out)                    //       response OCTET STRING
+        appendHeader(0x30, basic, to: &out)                     //         BasicOCSPResponse
+        out += responseData                                     //           tbsResponseData
+        out += signatureAlgorithm                               //           signatureAlgorithm
+        appendHeader(0x03, bitString, to: &out)                 //           signature BIT STRING
+        out.append(0)                                           //             no unused bits
+        out += signature
+        appendHeader(0xA0, certificateSequence, to: &out)       //           certs [0] EXPLICIT
+        appendHeader(0x30, certificates.count, to: &out)        //             SEQUENCE OF Certificate
+        out += certificates
+        return out
+    }
+
+    /// Tag and DER length octets (X.690 §8.1.3: short form below 128, else the long form).
+    static func headerSize(_ length: Int) -> Int {
+        length < 0x80 ? 2 : 2 + (Int.bitWidth - length.leadingZeroBitCount + 7) / 8
+    }
+
+    static func appendHeader(_ tag: UInt8, _ length: Int, to out: inout [UInt8]) {
+        out.append(tag)
+        guard length >= 0x80 else { return out.append(UInt8(length)) }
+        let octets = (Int.bitWidth - length.leadingZeroBitCount + 7) / 8
+        out.append(0x80 | UInt8(octets))
+        for shift in stride(from: (octets - 1) * 8, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: length >> shift)) }
     }
 }

@@ -12,11 +12,19 @@ public struct OCSPAnswer: Sendable {
     public let status: OCSPResponseStatus
     /// Set when the answer is a pre-signed response, which HTTP caches may keep (RFC 5019 §6).
     public let presigned: PresignedResponse?
-    /// Each certificate asked about as `ca serial status`, for the audit log.
-    public let answered: [String]
+    let ca: CertificateAuthorityID?
+    let certIDs: [OCSPCertID]
+    let statuses: [OCSPCertStatus]
 
     public static func failure(_ status: OCSPResponseStatus) -> OCSPAnswer {
-        OCSPAnswer(body: OCSPResponseEnvelope.unsuccessful(status), status: status, presigned: nil, answered: [])
+        OCSPAnswer(body: OCSPResponseEnvelope.unsuccessful(status), status: status, presigned: nil, ca: nil, certIDs: [], statuses: [])
+    }
+
+    /// Each certificate asked about as `ca serial status`, for the audit log (made only when
+    /// asked for: an open responder writes no audit entry per request).
+    public var answered: [String] {
+        guard let ca else { return [] }
+        return zip(certIDs, statuses).map { "\(ca) \($0.serialNumber.lowercaseHex) \($1.name)" }
     }
 }
 
@@ -89,14 +97,13 @@ public final class OCSPResponder: Sendable {
         do {
             if request.certIDs.count == 1, request.nonce == nil, request.certIDs[0].hashAlgorithm == .sha1,
                let presigned = try presigned(ca: ca, index: index, serial: request.certIDs[0].serialNumber, now: now) {
-                return OCSPAnswer(body: try presigned.responseBytes(), status: .successful, presigned: presigned,
-                                  answered: ["\(ca) \(request.certIDs[0].serialNumber.lowercaseHex) \(presigned.status.name)"])
+                return OCSPAnswer(body: presigned.responseBytes(), status: .successful, presigned: presigned, ca: ca,
+                                  certIDs: request.certIDs, statuses: [presigned.status])
             }
             let standings = try request.certIDs.map { try database.standing(ca: ca.description, serial: $0.serialNumber.lowercaseHex) }
             let body = try signer.signNow(request.certIDs, standings: standings, ca: ca, nonce: request.nonce, at: now)
-            return OCSPAnswer(body: body, status: .successful, presigned: nil, answered: zip(request.certIDs, standings).map {
-                "\(ca) \($0.serialNumber.lowercaseHex) \($1.map(OCSPCertStatus.init)?.name ?? "unknown")"
-            })
+            return OCSPAnswer(body: body, status: .successful, presigned: nil, ca: ca, certIDs: request.certIDs,
+                              statuses: standings.map { $0.map(OCSPCertStatus.init) ?? .unknown })
         } catch {
             logger.error("OCSP request not answered", metadata: ["ca": "\(ca)", "error": "\(error)"])
             return .failure(.tryLater)

@@ -25,8 +25,8 @@ public final class PresignedResponse: Sendable {
     }
 
     /// The OCSPResponse DER, with the responder certificate.
-    public func responseBytes() throws -> [UInt8] {
-        try responder.response(signed)
+    public func responseBytes() -> [UInt8] {
+        responder.response(signed)
     }
 }
 
