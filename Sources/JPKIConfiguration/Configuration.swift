@@ -166,22 +166,4 @@ public enum OperatorCredential {
         guard hex.count == 64, hex.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else { return nil }
         return String(hex)
     }
-
-    /// The operator whose stored digest matches `credential`, comparing digests in constant time.
-    public static func authenticate(_ credential: String, among operators: [Operator]) -> Operator? {
-        authenticate(credential, among: operators, digest: \.credential)
-    }
-
-    /// The one of `candidates` whose stored digest matches `credential`, comparing every
-    /// digest in constant time.
-    public static func authenticate<T>(_ credential: String, among candidates: [T], digest stored: (T) -> String) -> T? {
-        let presented = Array(digest(of: credential).utf8)
-        var match: T?
-        for candidate in candidates {
-            let stored = Array(stored(candidate).utf8)
-            guard stored.count == presented.count else { continue }
-            if zip(stored, presented).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0 { match = candidate }
-        }
-        return match
-    }
 }

@@ -4,6 +4,14 @@ import Foundation
 /// `2026-11-20T00:30:00Z`, with optional fractional seconds. The offset is required, so that a
 /// notice's time is never read in the wrong zone.
 public enum Timestamp {
+    /// `2026-11-20T00:30:00Z`: whole Unix seconds in UTC, the form JSON answers carry.
+    public static func format(_ seconds: Int64) -> String {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let second = Int(seconds - days * 86_400)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(CalendarDate(daysSinceEpoch: days))T\(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60))Z"
+    }
+
     /// Parses `text` strictly, or returns `nil`. Fractions are accepted and truncated to the second:
     /// revocation times in CRLs and OCSP have whole seconds (RFC 5280 §4.1.2.5).
     public static func parse(_ text: String) -> Date? {

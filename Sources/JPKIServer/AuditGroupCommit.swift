@@ -1,21 +1,26 @@
 import Foundation
 import JPKIStore
 
-/// Appends verifier lookups to the audit log in groups: each caller waits until its entry is
-/// committed (nothing answered goes unrecorded), while entries that arrive during a commit go
-/// together in the next one, so thousands of lookups a second cost tens of commits, not thousands.
+/// Records verifier requests in the audit log in groups: each caller waits until its line is
+/// committed (nothing answered goes unrecorded), while requests that arrive during a commit go
+/// together into the next. Each group is one entry of the chain (`verifier-api`,
+/// `verifier.requests`) with one line per request (``CertificateDatabase/audit(group:actor:action:at:)``),
+/// so that thousands of lookups a second cost tens of entries and commits, not thousands.
 actor AuditGroupCommit {
+    static let actor = "verifier-api"
+    static let action = "verifier.requests"
+
     private let database: CertificateDatabase
-    private var waiting: [(entry: (event: AuditEvent, at: Date), done: CheckedContinuation<Void, any Error>)] = []
+    private var waiting: [(event: AuditEvent, done: CheckedContinuation<Void, any Error>)] = []
     private var committing = false
 
     init(database: CertificateDatabase) {
         self.database = database
     }
 
-    func record(_ event: AuditEvent, at date: Date = Date()) async throws {
+    func record(_ event: AuditEvent) async throws {
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-            waiting.append(((event, date), done))
+            waiting.append((event, done))
             if !committing {
                 committing = true
                 Task { await commitWhileWaiting() }
@@ -28,7 +33,7 @@ actor AuditGroupCommit {
             let group = waiting
             waiting = []
             do {
-                try await database.audit(group.map(\.entry))
+                try await database.audit(group: group.map(\.event), actor: Self.actor, action: Self.action, at: Date())
                 for member in group { member.done.resume() }
             } catch {
                 for member in group { member.done.resume(throwing: error) }

@@ -27,7 +27,7 @@ import NIOCore
 struct OCSPMiddleware<Context: RequestContext>: RouterMiddleware {
     let ocsp: OCSPService
     let gate: VerifierGate
-    let verifiers: [Verifier]
+    let credentials: CredentialDirectory
 
     /// RFC 6960 requests are a few hundred octets; 16 KiB leaves room for 64 CertIDs.
     static var maximumRequestSize: Int { 16 * 1024 }
@@ -58,7 +58,7 @@ struct OCSPMiddleware<Context: RequestContext>: RouterMiddleware {
         var verifier: Verifier?
         if ocsp.settings.accessMode == .registered {
             guard let token = request.headers.bearer?.token,
-                  let registered = OperatorCredential.authenticate(token, among: verifiers, digest: \.credential) else {
+                  let registered = credentials.verifier(presenting: token) else {
                 return Self.ocspResponse(OCSPResponseEnvelope.unsuccessful(.unauthorized), status: .unauthorized,
                                          extra: [.wwwAuthenticate: "Bearer"])
             }
@@ -73,7 +73,7 @@ struct OCSPMiddleware<Context: RequestContext>: RouterMiddleware {
         if let verifier {
             try await gate.audit.record(AuditEvent(actor: verifier.id, action: "verifier.ocsp", details: [
                 "tier": verifier.tier.rawValue, "status": "\(answer.status)", "answers": answer.answered.joined(separator: "; "),
-            ]), at: now)
+            ]))
         }
         guard let presigned = answer.presigned, cacheable else {
             return Self.ocspResponse(answer.body, status: .ok, extra: [.cacheControl: "no-store"])

@@ -1,3 +1,5 @@
+import Crypto
+import Foundation
 import Hummingbird
 import HummingbirdAuth
 import JPKIConfiguration
@@ -18,13 +20,42 @@ public typealias OperatorRequestContext = BasicAuthRequestContext<Principal>
 /// refuse it with 401.
 struct OperatorAuthenticator: AuthenticatorMiddleware {
     typealias Context = OperatorRequestContext
-    let operators: [Operator]
-    let verifiers: [Verifier]
+    let credentials: CredentialDirectory
 
     func authenticate(request: Request, context: Context) async throws -> Principal? {
-        guard let token = request.headers.bearer?.token else { return nil }
-        if let op = OperatorCredential.authenticate(token, among: operators) { return .operator(op) }
-        return OperatorCredential.authenticate(token, among: verifiers, digest: \.credential).map(Principal.verifier)
+        request.headers.bearer.flatMap { credentials.principal(presenting: $0.token) }
+    }
+}
+
+/// Every principal by the SHA-256 of its credential, as the configuration stores it.
+///
+/// A presented credential is hashed once and looked up. Looking up by the hash leaks nothing
+/// a timing attack could use: an attacker chooses the credential, not its hash, and learns at
+/// most how a hash they cannot steer compares with the stored ones (what constant-time
+/// comparison guards against is guessing a secret byte by byte).
+struct CredentialDirectory: Sendable {
+    private let principals: [Data: Principal]
+
+    init(operators: [Operator], verifiers: [Verifier]) {
+        var principals: [Data: Principal] = [:]
+        for op in operators { if let digest = Self.digest(op.credential) { principals[digest] = .operator(op) } }
+        for verifier in verifiers { if let digest = Self.digest(verifier.credential) { principals[digest] = .verifier(verifier) } }
+        self.principals = principals
+    }
+
+    /// `sha256:<hex>` as bytes (the configuration has been validated to hold only that form).
+    private static func digest(_ stored: String) -> Data? {
+        guard stored.hasPrefix("sha256:"), let bytes = [UInt8](hexadecimal: String(stored.dropFirst(7))) else { return nil }
+        return Data(bytes)
+    }
+
+    func principal(presenting credential: String) -> Principal? {
+        principals[Data(SHA256.hash(data: Data(credential.utf8)))]
+    }
+
+    func verifier(presenting credential: String) -> Verifier? {
+        if case .verifier(let verifier)? = principal(presenting: credential) { return verifier }
+        return nil
     }
 }
 

@@ -17,13 +17,14 @@ public enum APIRoutes {
 
     public static func router(runtime: ServiceRuntime, crl: CRLPublisher, ocsp: OCSPService) -> Router<OperatorRequestContext> {
         let router = Router(context: OperatorRequestContext.self)
-        let verifiers = runtime.configuration.service.verifiers ?? []
+        let credentials = CredentialDirectory(operators: runtime.configuration.service.operators,
+                                              verifiers: runtime.configuration.service.verifiers ?? [])
         let gate = VerifierGate(audit: AuditGroupCommit(database: runtime.database),
                                 purposes: Set((runtime.configuration.service.lookupPurposes ?? []).map(\.code)))
-        router.add(middleware: OCSPMiddleware(ocsp: ocsp, gate: gate, verifiers: verifiers))
+        router.add(middleware: OCSPMiddleware(ocsp: ocsp, gate: gate, credentials: credentials))
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: JSONErrorMiddleware())
-        router.add(middleware: OperatorAuthenticator(operators: runtime.configuration.service.operators, verifiers: verifiers))
+        router.add(middleware: OperatorAuthenticator(credentials: credentials))
 
         router.get("/health") { _, _ in try health(runtime, crl: crl) }
         router.get("/ca/:prefecture/:file") { _, context in try caCertificate(runtime, context) }

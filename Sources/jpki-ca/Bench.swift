@@ -238,6 +238,26 @@ func runToolOffPool(_ tool: String, _ arguments: [String]) async throws -> Strin
     }
 }
 
+/// What `/usr/bin/time` reported of a child process.
+struct Timed {
+    let output: String
+    let seconds: Double
+    let peakKiB: Int
+}
+
+/// Runs a command under `/usr/bin/time` (apt-get install time), which reports the child's
+/// wall time and maximum resident set size.
+func timed(_ tool: String, _ arguments: [String]) throws -> Timed {
+    let report = FileManager.default.temporaryDirectory.appendingPathComponent("time-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: report) }
+    let output = try runTool("/usr/bin/time", ["-f", "%e %M", "-o", report.path, tool] + arguments)
+    let fields = try String(contentsOf: report, encoding: .utf8).split(whereSeparator: \.isWhitespace)
+    guard fields.count >= 2, let seconds = Double(fields[fields.count - 2]), let kib = Int(fields[fields.count - 1]) else {
+        throw CommandFailure("could not read /usr/bin/time's report for \(tool)")
+    }
+    return Timed(output: output, seconds: seconds, peakKiB: kib)
+}
+
 func runTool(_ tool: String, _ arguments: [String]) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

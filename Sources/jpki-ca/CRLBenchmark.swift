@@ -99,25 +99,6 @@ struct CRLBenchmark: AsyncParsableCommand {
         print("  largest CRL \(largest.lastPathComponent) (\(kind)): openssl crl -verify: \(output.trimmingCharacters(in: .whitespacesAndNewlines))")
     }
 
-    struct Timed {
-        let output: String
-        let seconds: Double
-        let peakKiB: Int
-    }
-
-    /// Runs a command under `/usr/bin/time` (apt-get install time), which reports the child's
-    /// wall time and maximum resident set size.
-    func timed(_ tool: String, _ arguments: [String]) throws -> Timed {
-        let report = FileManager.default.temporaryDirectory.appendingPathComponent("time-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: report) }
-        let output = try runTool("/usr/bin/time", ["-f", "%e %M", "-o", report.path, tool] + arguments)
-        let fields = try String(contentsOf: report, encoding: .utf8).split(whereSeparator: \.isWhitespace)
-        guard fields.count >= 2, let seconds = Double(fields[fields.count - 2]), let kib = Int(fields[fields.count - 1]) else {
-            throw CommandFailure("could not read /usr/bin/time's report for \(tool)")
-        }
-        return Timed(output: output, seconds: seconds, peakKiB: kib)
-    }
-
     /// Inserts the revoked certificates, 100,000 per transaction, and writes the same entries
     /// as an OpenSSL CA index when `opensslIndex` is given.
     func populate(_ prefecture: BenchPrefecture, size: Int, config: URL, data: URL, opensslIndex: URL?) async throws {

@@ -117,8 +117,9 @@ struct Notices: AsyncParsableCommand {
 /// this process image alone. (getrusage's ru_maxrss would do, but Linux carries it across
 /// execve, so a child spawned by a large parent would report the parent's size.)
 enum PeakMemory {
-    static func residentBytes() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+    /// The peak resident set (VmHWM) of this process, or of process `pid`.
+    static func residentBytes(of pid: Int32? = nil) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid.map(String.init) ?? "self")/status", encoding: .utf8),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
               let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else {
             return 0

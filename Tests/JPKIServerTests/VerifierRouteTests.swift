@@ -32,6 +32,18 @@ struct VerifierRouteTests {
         try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any] ?? [:]
     }
 
+    /// The verifier requests recorded in the audit log: each group entry's lines, oldest first.
+    static func auditedRequests(_ service: TestService) throws -> [[String: String]] {
+        try service.runtime.database.recentAuditEntries(limit: 500).reversed()
+            .filter { $0.actor == "verifier-api" && $0.action == "verifier.requests" }
+            .flatMap { entry -> [[String: String]] in
+                let details = try JSONSerialization.jsonObject(with: Data(entry.details.utf8)) as? [String: String] ?? [:]
+                let lines = (details["events"] ?? "").split(separator: "\n")
+                #expect(details["count"] == "\(lines.count)")
+                return try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] ?? [:] }
+            }
+    }
+
     static func errorCode(_ response: TestResponse) throws -> String? {
         (try object(response)["error"] as? [String: Any])?["code"] as? String
     }
@@ -131,12 +143,12 @@ struct VerifierRouteTests {
             #expect(unknown.status == .notFound)
             // Every lookup is in the audit log, refusals too, with who, what, why and the answer;
             // the log holds no resident code and no four items.
-            let entries = try service.runtime.database.recentAuditEntries(limit: 200).filter { $0.action.hasPrefix("verifier.") }
-            #expect(entries.count == 11)
-            #expect(entries.contains { $0.actor == "example-bank" && $0.details.contains("refused government_only") })
-            #expect(entries.contains { $0.actor == "city-benefits" && $0.action == "verifier.four-items"
-                && $0.details.contains("\"answer\":\"disclosed\"") && $0.details.contains("benefit-eligibility") })
-            #expect(entries.contains { $0.action == "verifier.linkage" && $0.details.contains("current 13/signing \(renewed.serialHex)") })
+            let requests = try Self.auditedRequests(service)
+            #expect(requests.count == 11)
+            #expect(requests.contains { $0["actor"] == "example-bank" && $0["answer"] == "refused government_only" })
+            #expect(requests.contains { $0["actor"] == "city-benefits" && $0["action"] == "verifier.four-items"
+                && $0["answer"] == "disclosed" && $0["purpose"] == "benefit-eligibility" && $0["serial"] == old.serialHex })
+            #expect(requests.contains { $0["action"] == "verifier.linkage" && $0["answer"] == "current 13/signing \(renewed.serialHex)" })
             let everything = try service.runtime.database.recentAuditEntries(limit: 500).map(\.details).joined()
             #expect(!everything.contains("12345678901") && !everything.contains("丸の内"))
         }
@@ -178,9 +190,9 @@ struct VerifierRouteTests {
             let answered = try await client.execute(uri: "/ocsp", method: .post, headers: asVerifier, body: ByteBuffer(bytes: request))
             #expect(answered.status == .ok && answered.headers[.contentType] == "application/ocsp-response")
             #expect(Array(buffer: answered.body).count > 500)
-            let audited = try service.runtime.database.recentAuditEntries(limit: 50).filter { $0.action == "verifier.ocsp" }
-            #expect(audited.count == 1 && audited[0].actor == "example-bank"
-                && audited[0].details.contains("13/signing \(issued[0].serialHex) good"))
+            let audited = try Self.auditedRequests(service).filter { $0["action"] == "verifier.ocsp" }
+            #expect(audited.count == 1 && audited.first?["actor"] == "example-bank"
+                && audited.first?["answers"] == "13/signing \(issued[0].serialHex) good")
         }
     }
 

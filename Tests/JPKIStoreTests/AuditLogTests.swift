@@ -79,7 +79,8 @@ struct AuditLogTests {
         #expect(journal == "wal")
         #expect(synchronous == 2)
         #expect(try db.appliedMigrations() == ["v1: certificates and audit log", "v2: holds, change notices, certificates clustered by resident",
-                                               "v3: CRL listing clock, releases, numbers and publications"])
+                                               "v3: CRL listing clock, releases, numbers and publications",
+                                               "v4: OCSP responders and pre-signed responses, residents' latest four items"])
     }
 }
 
