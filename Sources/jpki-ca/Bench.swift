@@ -16,7 +16,7 @@ import _CryptoExtras
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks, measured against the machine's own limit in the same run.",
-        subcommands: [IssueBenchmark.self, NoticeBenchmark.self, CRLBenchmark.self])
+        subcommands: [IssueBenchmark.self, NoticeBenchmark.self, CRLBenchmark.self, OCSPBenchmark.self])
 }
 
 /// `jpki-ca bench issue`: end-to-end issuance (CSR check, build, sign, durable commit, audit)

@@ -228,14 +228,12 @@ struct BenchPrefecture {
                                    residentHash: residentHash, revokedAt: revokedAt, reason: reason, notAfter: notAfter)
     }
 
-    /// The certificate as a line of OpenSSL's CA database (`openssl ca` index.txt): status,
-    /// expiry, revocation date with reason (a hold with its instruction), serial, file, subject.
+    /// The certificate as a line of OpenSSL's CA database (`openssl ca` index.txt): a hold
+    /// names its instruction.
     static func indexLine(_ row: SyntheticCertificate) -> String {
-        guard let revokedAt = row.revokedAt, let reason = row.reason else {
-            return "V\t\(utcTime(row.notAfter))\t\t\(row.serial.uppercased())\tunknown\t/CN=bench\n"
-        }
-        let reasonText = reason == .certificateHold ? "holdInstruction,holdInstructionCallIssuer" : reason.name
-        return "R\t\(utcTime(row.notAfter))\t\(utcTime(revokedAt)),\(reasonText)\t\(row.serial.uppercased())\tunknown\t/CN=bench\n"
+        OpenSSLCAIndex.line(serial: [UInt8](hexadecimal: row.serial) ?? [], notAfter: row.notAfter, revoked: row.revokedAt.map { at in
+            (at, row.reason == .certificateHold ? "holdInstruction,holdInstructionCallIssuer" : row.reason?.name ?? "unspecified")
+        })
     }
 
     /// YYMMDDHHMMSSZ.
