@@ -160,7 +160,8 @@ public enum OperatorCredential {
         "sha256:" + Array(SHA256.hash(data: Data(credential.utf8))).lowercaseHex
     }
 
-    static func parseDigest(_ text: String) -> String? {
+    /// The hex digits of a stored `sha256:<hex>`, or nil if it is not one.
+    public static func parseDigest(_ text: String) -> String? {
         guard text.hasPrefix("sha256:") else { return nil }
         let hex = text.dropFirst(7)
         guard hex.count == 64, hex.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else { return nil }

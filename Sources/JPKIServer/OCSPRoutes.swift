@@ -10,7 +10,9 @@ import NIOCore
 /// OCSP over HTTP, RFC 6960 Appendix A.1 with the RFC 5019 profile, at the URL written into
 /// certificates' authorityInfoAccess: `POST /ocsp` with an `application/ocsp-request` body,
 /// and `GET /ocsp/{url-encoded base64 of the request}`. Answers are
-/// `application/ocsp-response`, HTTP 200 whatever the OCSP status, as clients expect.
+/// `application/ocsp-response`, HTTP 200 whatever the OCSP status, as clients expect (in
+/// registered mode, 401 without a verifier's credential and 429 past its rate, each with an
+/// OCSP body too).
 ///
 /// A pre-signed answer to a GET carries Cache-Control max-age (up to its nextUpdate,
 /// RFC 5019 §6.2), Expires, Last-Modified (its thisUpdate) and an ETag, and answers 304 to
@@ -23,7 +25,7 @@ import NIOCore
 /// A middleware at the head of the chain rather than routes: OCSP requests come by the
 /// thousand a second, and skipping the route lookup (a trie walk over a long base64 path),
 /// request logging, JSON errors and operator authentication, none of which an OCSP answer
-/// needs, is a tenth of the cost of each (docs/BENCHMARKS.md).
+/// needs, was about a tenth of the cost of each in a profile (perf) under wrk.
 struct OCSPMiddleware<Context: RequestContext>: RouterMiddleware {
     let ocsp: OCSPService
     let gate: VerifierGate
@@ -71,17 +73,25 @@ struct OCSPMiddleware<Context: RequestContext>: RouterMiddleware {
         let now = Date()
         let answer = body.map { ocsp.responder.respond(to: $0, at: now) } ?? OCSPAnswer.malformed
         if let verifier {
-            try await gate.audit.record(AuditEvent(actor: verifier.id, action: "verifier.ocsp", details: [
-                "tier": verifier.tier.rawValue, "status": "\(answer.status)", "answers": answer.answered.joined(separator: "; "),
-            ]))
+            do {
+                try await gate.audit.record(AuditEvent(actor: verifier.id, action: "verifier.ocsp", details: [
+                    "tier": verifier.tier.rawValue, "status": "\(answer.status)", "answers": answer.answered.joined(separator: "; "),
+                ]))
+            } catch {
+                // Unrecorded, so not disclosed: the verifier may ask again.
+                return Self.ocspResponse(OCSPResponseEnvelope.unsuccessful(.tryLater), status: .ok, extra: [.cacheControl: "no-store"])
+            }
         }
         guard let presigned = answer.presigned, cacheable else {
             return Self.ocspResponse(answer.body, status: .ok, extra: [.cacheControl: "no-store"])
         }
         let seconds = Int64(now.timeIntervalSince1970)
         let maxAge = max(0, min(Int64(ocsp.settings.httpMaxAge), presigned.nextUpdate - seconds))
+        // A registered verifier's answer is its own: a shared cache must not hand it to others
+        // (RFC 9111 §3.5), which would bypass the credential, the rate limit and the audit.
+        let scope = verifier == nil ? "public" : "private"
         var headers: HTTPFields = [
-            .cacheControl: "public, max-age=\(maxAge), no-transform, must-revalidate",
+            .cacheControl: "\(scope), max-age=\(maxAge), no-transform, must-revalidate",
             .expires: HTTPDate.format(seconds + maxAge),
             .lastModified: HTTPDate.format(presigned.thisUpdate),
             .eTag: presigned.entityTag,

@@ -45,8 +45,7 @@ struct CredentialDirectory: Sendable {
 
     /// `sha256:<hex>` as bytes (the configuration has been validated to hold only that form).
     private static func digest(_ stored: String) -> Data? {
-        guard stored.hasPrefix("sha256:"), let bytes = [UInt8](hexadecimal: String(stored.dropFirst(7))) else { return nil }
-        return Data(bytes)
+        OperatorCredential.parseDigest(stored).flatMap { [UInt8](hexadecimal: $0) }.map { Data($0) }
     }
 
     func principal(presenting credential: String) -> Principal? {

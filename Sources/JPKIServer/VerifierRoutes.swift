@@ -20,8 +20,9 @@ struct VerifierGate: Sendable {
 extension APIRoutes {
     /// The verifier API (docs/api.md): validity for every registered verifier; linkage and the
     /// latest four items for government verifiers only, each for a stated purpose. Every
-    /// answered request, refusals included, is in the audit log with the verifier, the
-    /// certificate, the purpose and the answer; never the resident code, which no answer carries.
+    /// answered request, and every refused linkage or four-items lookup, is in the audit log
+    /// with the verifier, the certificate, the purpose and the answer; never the resident code,
+    /// which no answer carries. Requests refused before that (credential, rate, path) are not.
     static func addVerifierRoutes(to router: Router<OperatorRequestContext>, runtime: ServiceRuntime, ocsp: OCSPService,
                                   gate: VerifierGate) {
         router.get("/v1/validity/:prefecture/:kind/:serial") { request, context in
@@ -87,7 +88,9 @@ extension APIRoutes {
         try gate.rateLimiter.check(verifier)
         let (ca, serial) = try certificatePath(context)
         let purpose = request.uri.queryParameters.get("purpose")
-        var details = ["ca": ca.description, "serial": serial, "purpose": purpose ?? "-", "tier": verifier.tier.rawValue]
+        // A refused purpose is recorded as sent, but no longer than a configured one can be.
+        var details = ["ca": ca.description, "serial": serial, "purpose": purpose.map { String($0.prefix(64)) } ?? "-",
+                       "tier": verifier.tier.rawValue]
         do {
             guard verifier.tier == .government else {
                 throw APIError(.forbidden, code: "government_only", "linkage and four-item lookups are for government verifiers only")

@@ -265,7 +265,8 @@ public final class CertificateDatabase: Sendable {
                     ca TEXT NOT NULL,
                     serial TEXT NOT NULL
                 );
-                INSERT INTO ocsp_pending (ca, serial) SELECT ca, serial FROM certificate;
+                INSERT INTO ocsp_pending (ca, serial) SELECT ca, serial FROM certificate
+                    WHERE not_after > CAST(strftime('%s', 'now') AS INTEGER);
                 CREATE TABLE ocsp_clock (id INTEGER PRIMARY KEY CHECK (id = 1), tick INTEGER NOT NULL);
                 INSERT INTO ocsp_clock (id, tick) SELECT 1, tick FROM crl_clock;
 

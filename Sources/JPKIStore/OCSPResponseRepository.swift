@@ -216,15 +216,6 @@ extension CertificateDatabase {
         }
     }
 
-    /// Calls `body` with every stored response, in (ca, serial) order: for exporting responses
-    /// to a peer responder in the benchmark.
-    public func forEachOCSPResponse(_ body: (StoredOCSPResponse) throws -> Void) throws {
-        try writer.read { db in
-            let rows = try Row.fetchCursor(db, sql: StoredOCSPResponse.select + " ORDER BY r.ca, r.serial")
-            while let row = try rows.next() { try body(StoredOCSPResponse(row: row)) }
-        }
-    }
-
     // MARK: - Writing
 
     /// Stores freshly signed responses, replacing older ones, in one transaction with the

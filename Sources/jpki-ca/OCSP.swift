@@ -22,7 +22,7 @@ struct OCSP: AsyncParsableCommand {
             let runtime = try options.openRuntime(logger: logger)
             let ocsp = try OCSPService(runtime: runtime, dataDirectory: options.dataDirectory(runtime.configuration), logger: logger)
             let started = ContinuousClock.now
-            let report = try await ocsp.refresher.pass()
+            let report = try await ocsp.refresher.pass(drain: true)
             let elapsed = ContinuousClock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             if json {

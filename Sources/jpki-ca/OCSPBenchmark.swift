@@ -34,7 +34,7 @@ struct OCSPBenchmark: AsyncParsableCommand {
     @Option(help: "Distinct requests in the rotation.")
     var distinct: Int = 100_000
 
-    @Option(help: "Seconds of load per responder, after a warm-up of a quarter of that.")
+    @Option(help: "Seconds of load per responder, after a warm-up of half that (a full pass over the requests, so that a responder's caches are as in steady state).")
     var seconds: Int = 20
 
     @Option(help: "wrk connections.")
@@ -107,7 +107,7 @@ struct OCSPBenchmark: AsyncParsableCommand {
                      warmUp: Bool = true) async throws -> (String, WrkResult) {
             let url = "http://127.0.0.1:\(port)"
             if warmUp {
-                _ = try await WrkLoad(paths: paths, connections: connections, threads: threads, seconds: max(2, seconds / 4),
+                _ = try await WrkLoad(paths: paths, connections: connections, threads: threads, seconds: max(2, seconds / 2),
                                       headers: headers, postPath: postPath).run(against: url)
             }
             let result = try await WrkLoad(paths: paths, connections: connections, threads: threads, seconds: seconds,

@@ -58,9 +58,6 @@ struct VerifierRouteTests {
                 #expect(body["status"] as? String == "good" && body["serial"] as? String == signing.serialHex)
                 #expect(body["thisUpdate"] is String && body["nextUpdate"] is String)
             }
-            _ = try await service.runtime.database.changeStatus(ca: "13/signing", serial: signing.serialHex, .hold, actor: "t",
-                                                                at: Date()) { _ in }
-            // Signed now, as the pre-signed response has not been redone yet: the store's standing.
             let unknown = try await client.execute(uri: "/v1/validity/13/signing/7f01020304050607", method: .get, headers: Self.private)
             #expect(try Self.object(unknown)["status"] as? String == "unknown")
             // Presented whole: ours is known; one with our issuer's name but another's signature is not.
@@ -190,8 +187,13 @@ struct VerifierRouteTests {
             let answered = try await client.execute(uri: "/ocsp", method: .post, headers: asVerifier, body: ByteBuffer(bytes: request))
             #expect(answered.status == .ok && answered.headers[.contentType] == "application/ocsp-response")
             #expect(Array(buffer: answered.body).count > 500)
+            // A registered verifier's GET answer is not for shared caches.
+            let encoded = Data(request).base64EncodedString().addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let fetched = try await client.execute(uri: "/ocsp/" + encoded, method: .get,
+                                                   headers: [.authorization: "Bearer private-secret"])
+            #expect(fetched.status == .ok && fetched.headers[.cacheControl]?.hasPrefix("private,") == true)
             let audited = try Self.auditedRequests(service).filter { $0["action"] == "verifier.ocsp" }
-            #expect(audited.count == 1 && audited.first?["actor"] == "example-bank"
+            #expect(audited.count == 2 && audited.first?["actor"] == "example-bank"
                 && audited.first?["answers"] == "13/signing \(issued[0].serialHex) good")
         }
     }

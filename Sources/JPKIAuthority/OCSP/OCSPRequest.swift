@@ -17,7 +17,8 @@ import SwiftASN1
 /// ```
 /// The requestor's name and signature are not checked: who may ask is decided by the HTTP
 /// layer (open, or registered verifiers with a credential). Of the request extensions only the
-/// nonce (§4.4.1) is acted on; unknown non-critical ones are ignored, as §4.4 allows.
+/// nonce (§4.4.1) is acted on; unknown non-critical ones are ignored, as §4.4 allows, and a
+/// critical one is refused. Single-request extensions are not read at all.
 public struct OCSPRequest: Sendable, Hashable {
     /// RFC 6960 requires at least one; RFC 5019 §2.1.1 lightweight clients send exactly one.
     public var certIDs: [OCSPCertID]
@@ -28,8 +29,9 @@ public struct OCSPRequest: Sendable, Hashable {
     public static let nonceOID: ASN1ObjectIdentifier = [1, 3, 6, 1, 5, 5, 7, 48, 1, 2]
     /// RFC 8954 §2.1: a nonce is 1 to 32 octets; a responder may refuse a longer one.
     public static let maximumNonceLength = 32
-    /// Requests naming more certificates are refused: one response is signed for them all.
-    public static let maximumCertificates = 64
+    /// Requests naming more certificates are refused: one response is signed for them all, each
+    /// looked up in the store. RFC 5019 §2.1.1 clients send one.
+    public static let maximumCertificates = 16
 
     public init(certIDs: [OCSPCertID], nonce: ArraySlice<UInt8>? = nil) {
         self.certIDs = certIDs

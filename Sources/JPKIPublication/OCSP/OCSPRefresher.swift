@@ -13,8 +13,8 @@ import Synchronization
 ///    resumptions and supersessions all advance the CRL listing clock, so they are found by
 ///    index ranges, not by scanning (``CertificateDatabase/ocspWork(since:pendingLimit:)``);
 /// 3. signs the first response of every certificate issued since (queued with the issuance);
-/// 4. re-signs the responses that are due (half their window gone), and drops those of
-///    certificates that have expired.
+/// 4. re-signs the responses that are due (half their window gone), a batch per pass, and
+///    drops those of certificates that have expired.
 /// `serve` runs a pass every second, so a revocation shows in OCSP within about a second.
 /// The clock the responses reflect is saved with them, so after a crash the next pass picks
 /// up every change since. One signer per database, across processes: a flock on
@@ -59,7 +59,7 @@ public final class OCSPRefresher: Sendable {
 
     /// One pass (see the type's description).
     @discardableResult
-    public func pass(at date: Date = Date()) async throws -> Report {
+    public func pass(at date: Date = Date(), drain: Bool = false) async throws -> Report {
         try await responders.refresh(at: date)
         let now = Int64(date.timeIntervalSince1970)
         var report = Report()
@@ -67,7 +67,9 @@ public final class OCSPRefresher: Sendable {
         while true {
             let work = try await database.ocspWork(since: since, pendingLimit: Self.batch)
             let signed = try signer.presign(work.changed, at: now) + signer.presign(work.pending, at: now, spread: true)
-            try await database.saveOCSPResponses(signed.map(\.stored), tick: work.tick, pendingThrough: work.pendingThrough)
+            if !signed.isEmpty || work.tick > since || work.pendingThrough != nil {
+                try await database.saveOCSPResponses(signed.map(\.stored), tick: work.tick, pendingThrough: work.pendingThrough)
+            }
             publish(signed)
             since = work.tick
             tick.withLock { $0 = since }
@@ -75,8 +77,12 @@ public final class OCSPRefresher: Sendable {
             report.first += work.pending.count
             if work.pending.count < Self.batch { break }
         }
-        while true {
+        // One batch of what is due per pass at most, so that status changes are looked for
+        // again within a second even while a backlog of re-signing is worked off. With `drain`
+        // (`jpki-ca ocsp sign`), everything due.
+        repeat {
             let due = try await database.dueOCSPResponses(at: now, limit: Self.batch)
+            guard !due.isEmpty else { break }
             let expired = due.filter { $0.notAfter <= now }
             let signed = try signer.presign(due.filter { $0.notAfter > now }, at: now)
             try await database.saveOCSPResponses(signed.map(\.stored), expired: expired)
@@ -84,11 +90,13 @@ public final class OCSPRefresher: Sendable {
             report.refreshed += signed.count
             report.expired += expired.count
             if due.count < Self.batch { break }
-        }
+        } while drain
         return report
     }
 
     private func publish(_ signed: [(stored: StoredOCSPResponse, cached: PresignedResponse)]) {
+        guard !signed.isEmpty else { return }
+        cache.published()
         for (stored, cached) in signed {
             guard let ca = CertificateAuthorityID(stored.standing.ca), let index = cacheKeys[ca],
                   let serial = [UInt8](hexadecimal: stored.standing.serial),

@@ -68,16 +68,13 @@ public final class OCSPResponder: Sendable {
     let cache: OCSPResponseCache
     let signer: OCSPSigner
     let issuers: [OCSPIssuer]
-    let settings: OCSPSettings
     let logger: Logger
 
-    init(database: CertificateDatabase, cache: OCSPResponseCache, signer: OCSPSigner, issuers: [OCSPIssuer],
-         settings: OCSPSettings, logger: Logger) {
+    init(database: CertificateDatabase, cache: OCSPResponseCache, signer: OCSPSigner, issuers: [OCSPIssuer], logger: Logger) {
         self.database = database
         self.cache = cache
         self.signer = signer
         self.issuers = issuers
-        self.settings = settings
         self.logger = logger
     }
 
@@ -114,12 +111,17 @@ public final class OCSPResponder: Sendable {
     func presigned(ca: CertificateAuthorityID, index: Int, serial: ArraySlice<UInt8>, now: Int64) throws -> PresignedResponse? {
         guard let key = OCSPResponseCache.Key(ca: index, serial: serial) else { return nil }
         if let cached = cache.response(for: key), cached.nextUpdate - Self.staleMargin > now { return cached }
+        let generation = cache.generation
         guard let stored = try database.ocspResponse(ca: ca.description, serial: serial.lowercaseHex),
               stored.nextUpdate - Self.staleMargin > now,
               let responder = signer.responders.responder(id: stored.responder) else { return nil }
         let response = PresignedResponse(
             status: OCSPCertStatus(stored.standing), thisUpdate: stored.thisUpdate, nextUpdate: stored.nextUpdate,
             signed: SignedResponseData(responseData: stored.responseData, signature: stored.signature), responder: responder)
+        guard cache.generation == generation else {
+            // The signer published while the store was read: what it published wins.
+            return try presigned(ca: ca, index: index, serial: serial, now: now)
+        }
         cache.store(response, for: key, unlessNewer: true)
         return response
     }
@@ -189,7 +191,6 @@ public struct OCSPService: Sendable {
         refresher = try OCSPRefresher(
             database: runtime.database, dataDirectory: dataDirectory, responders: responders, signer: signer, cache: cache,
             cacheKeys: Dictionary(uniqueKeysWithValues: issuers.enumerated().map { ($1.ca, $0) }), logger: logger)
-        responder = OCSPResponder(database: runtime.database, cache: cache, signer: signer, issuers: issuers,
-                                  settings: settings, logger: logger)
+        responder = OCSPResponder(database: runtime.database, cache: cache, signer: signer, issuers: issuers, logger: logger)
     }
 }

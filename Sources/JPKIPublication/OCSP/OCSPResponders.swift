@@ -59,7 +59,11 @@ public final class OCSPResponders: Sendable {
         var created: [CertificateAuthorityID] = []
         for authority in authorities.all {
             let newest = loaded.values.filter { $0.identity.ca == authority.id }.max { $0.notAfter < $1.notAfter }
-            if let newest, Double(newest.notAfter - seconds) > validity / 2 { continue }
+            // A responder never outlives its CA: once the newest ends with the CA, or the CA has
+            // expired, a new one would live no longer.
+            let caNotAfter = Int64(authority.certificate.notValidAfter.timeIntervalSince1970)
+            guard caNotAfter > seconds + 60 else { continue }
+            if let newest, Double(newest.notAfter - seconds) > validity / 2 || newest.notAfter >= caNotAfter { continue }
             let active = try await create(for: authority, at: now)
             loaded[active.id] = active
             created.append(authority.id)

@@ -46,6 +46,17 @@ public final class OCSPResponseCache: Sendable {
 
     private let shards: [Shard]
     private let shardCapacity: Int
+    private let publications = Mutex<UInt64>(0)
+
+    /// Advanced each time the signer publishes. A reader that found nothing here notes it,
+    /// reads the store, and keeps what it read only if no publication came in between: else the
+    /// signer's newer response may have been stored and evicted meanwhile, and the store's older
+    /// one must not take its place.
+    public var generation: UInt64 { publications.withLock { $0 } }
+
+    public func published() {
+        publications.withLock { $0 &+= 1 }
+    }
 
     public init(capacity: Int, shards count: Int = 16) {
         shards = (0..<count).map { _ in Shard() }
@@ -65,7 +76,8 @@ public final class OCSPResponseCache: Sendable {
     }
 
     /// Stores `response`. With `unlessNewer`, a response already cached with a thisUpdate as
-    /// late is kept: a lookup in the store must not replace what the signer has just put here.
+    /// late is kept: a lookup in the store must not replace what the signer has just put here
+    /// (see also ``generation``).
     public func store(_ response: PresignedResponse, for key: Key, unlessNewer: Bool = false) {
         let capacity = shardCapacity
         shard(key).state.withLock { state in

@@ -29,22 +29,23 @@ public struct OCSPSigner: Sendable {
     public func presign(_ standings: [CertificateStanding], at now: Int64, spread: Bool = false) throws
         -> [(stored: StoredOCSPResponse, cached: PresignedResponse)] {
         let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, standings.count / 256))
-        let size = (standings.count + chunks - 1) / max(chunks, 1)
+        let size = (standings.count + chunks - 1) / chunks
         let results = Mutex<[Int: Result<[(StoredOCSPResponse, PresignedResponse)], any Error>]>([:])
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let part = standings[min(chunk * size, standings.count)..<min((chunk + 1) * size, standings.count)]
-            let result = Result { try part.map { try presignOne($0, at: now, spread: spread) } }
+            let result = Result { try part.compactMap { try presignOne($0, at: now, spread: spread) } }
             results.withLock { $0[chunk] = result }
         }
         return try results.withLock { results in try (0..<chunks).flatMap { try results[$0]!.get() } }
     }
 
+    /// nil for a row no responder here can answer for (a CA no longer configured, a malformed
+    /// serial): skipped, so that one bad row cannot hold up every other certificate's response.
     private func presignOne(_ standing: CertificateStanding, at now: Int64, spread: Bool)
-        throws -> (StoredOCSPResponse, PresignedResponse) {
+        throws -> (StoredOCSPResponse, PresignedResponse)? {
         guard let ca = CertificateAuthorityID(standing.ca), let issuer = issuers[ca],
-              let responder = responders.current(for: ca), let serial = [UInt8](hexadecimal: standing.serial) else {
-            throw Failure.noResponder(standing.ca)
-        }
+              let serial = [UInt8](hexadecimal: standing.serial) else { return nil }
+        guard let responder = responders.current(for: ca) else { throw Failure.noResponder(standing.ca) }
         let status = OCSPCertStatus(standing)
         let nextUpdate = min(now + validity, Int64(responder.identity.certificate.notValidAfter.timeIntervalSince1970))
         let half = max(1, (nextUpdate - now) / 2)
@@ -60,7 +61,8 @@ public struct OCSPSigner: Sendable {
     }
 
     /// A response signed now for `certIDs`, all of `ca`, answering each with its standing (nil:
-    /// never issued, `unknown`), echoing the client's CertIDs and nonce as sent.
+    /// never issued, `unknown`): the client's CertIDs (its hash algorithm, issuer hashes and
+    /// serial, re-encoded with NULL hash parameters) and its nonce, as sent.
     public func signNow(_ certIDs: [OCSPCertID], standings: [CertificateStanding?], ca: CertificateAuthorityID,
                         nonce: ArraySlice<UInt8>?, at now: Int64) throws -> [UInt8] {
         guard let responder = responders.current(for: ca) else { throw Failure.noResponder(ca.description) }
