@@ -26,7 +26,7 @@ public enum APIRoutes {
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: OperatorAuthenticator(credentials: credentials))
 
-        router.get("/health") { _, _ in try health(runtime, crl: crl) }
+        router.get("/health") { _, _ in try health(runtime, crl: crl, ocsp: ocsp) }
         router.get("/ca/:prefecture/:file") { _, context in try caCertificate(runtime, context) }
         router.post("/v1/enrollments") { request, context in try await enroll(runtime, request, context) }
         router.get("/v1/certificates/:prefecture/:kind/:serial") { request, context in
@@ -53,21 +53,32 @@ public enum APIRoutes {
             let lastSuccess: Date?
             let failing: [String: String]
         }
-        /// `ok`, or `degraded` while some CRL fails to publish.
+        /// OCSP signing: when the refresher last ran and succeeded, and why its last pass failed
+        /// (while it fails, revocations are not re-signed).
+        struct OCSP: Encodable {
+            let lastRun: Date?
+            let lastSuccess: Date?
+            let failing: String?
+        }
+        /// `ok`, or `degraded` while some CRL fails to publish or OCSP signing fails.
         let status: String
         let mode: String
         let authorities: [CA]
         let crl: CRLs
+        let ocsp: OCSP
     }
 
-    static func health(_ runtime: ServiceRuntime, crl: CRLPublisher) throws -> Response {
+    static func health(_ runtime: ServiceRuntime, crl: CRLPublisher, ocsp: OCSPService) throws -> Response {
         let publication = crl.status
+        let signing = ocsp.refresher.status
         return try json(.ok, Health(
-            status: publication.failing.isEmpty ? "ok" : "degraded", mode: runtime.configuration.service.mode.rawValue,
+            status: publication.failing.isEmpty && signing.failure == nil ? "ok" : "degraded",
+            mode: runtime.configuration.service.mode.rawValue,
             authorities: runtime.authorities.all.map {
                 .init(id: $0.id.description, subject: $0.certificate.subject.description, notAfter: $0.certificate.notValidAfter)
             },
-            crl: .init(lastRun: publication.lastRun, lastSuccess: publication.lastSuccess, failing: publication.failing)))
+            crl: .init(lastRun: publication.lastRun, lastSuccess: publication.lastSuccess, failing: publication.failing),
+            ocsp: .init(lastRun: signing.lastRun, lastSuccess: signing.lastSuccess, failing: signing.failure)))
     }
 
     // MARK: - CA certificates (public: the caIssuers URL of authorityInfoAccess)

@@ -127,6 +127,10 @@ struct OCSPResponderTests {
         let other = try OCSPRequest(certIDs: [scene.issuer.certID(serial: [0x55, 1, 2, 3, 4, 5, 6, 7])]).serializedBytes()
         let answer = scene.ocsp.responder.respond(to: other[...])
         #expect(answer.status == .tryLater && answer.body == [0x30, 0x03, 0x0A, 0x01, 0x03])
+        // The refresher cannot sign either, and says so for the health endpoint.
+        #expect(scene.ocsp.refresher.status.failure == nil)
+        await #expect(throws: (any Error).self) { try await scene.ocsp.refresher.pass() }
+        #expect(scene.ocsp.refresher.status.failure != nil && scene.ocsp.refresher.status.lastSuccess != nil)
     }
 
     @Test func firstResponsesAreDueAtSpreadTimesWithinHalfTheWindowAndThenReSigned() async throws {

@@ -28,6 +28,17 @@ public final class OCSPRefresher: Sendable {
     let logger: Logger
     private let lock: PublisherLock
     private let tick = Mutex<Int64?>(nil)
+    private let state = Mutex(Status())
+
+    /// When passes last ran and succeeded, and why the last one failed, for the health endpoint:
+    /// while passes fail, changes are not re-signed and OCSP answers go stale.
+    public struct Status: Sendable, Equatable {
+        public var lastRun: Date?
+        public var lastSuccess: Date?
+        public var failure: String?
+    }
+
+    public var status: Status { state.withLock { $0 } }
 
     /// Work is read and signed this many certificates at a time.
     static let batch = 20_000
@@ -60,6 +71,18 @@ public final class OCSPRefresher: Sendable {
     /// One pass (see the type's description).
     @discardableResult
     public func pass(at date: Date = Date(), drain: Bool = false) async throws -> Report {
+        state.withLock { $0.lastRun = date }
+        do {
+            let report = try await signDue(at: date, drain: drain)
+            state.withLock { $0.lastSuccess = date; $0.failure = nil }
+            return report
+        } catch {
+            state.withLock { $0.failure = "\(error)" }
+            throw error
+        }
+    }
+
+    private func signDue(at date: Date, drain: Bool) async throws -> Report {
         try await responders.refresh(at: date)
         let now = Int64(date.timeIntervalSince1970)
         var report = Report()
