@@ -10,7 +10,6 @@ command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v cfssl >/dev/null 2>&1 || missing+=(golang-cfssl)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ -x /usr/bin/time ] || missing+=(time)
-command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi

@@ -31,7 +31,7 @@ struct OCSPMiddleware<Context: RequestContext>: RouterMiddleware {
     let gate: VerifierGate
     let credentials: CredentialDirectory
 
-    /// RFC 6960 requests are a few hundred octets; 16 KiB leaves room for 64 CertIDs.
+    /// RFC 6960 requests are a few hundred octets; 16 KiB is ample for the 16 CertIDs one may name.
     static var maximumRequestSize: Int { 16 * 1024 }
 
     func handle(_ request: Request, context: Context,

@@ -93,7 +93,7 @@ struct IssueBenchmark: AsyncParsableCommand {
 
         // HTTP, with wrk as the client.
         let http = try await httpRate(runtime: runtime, template: template, logger: logger)
-        print(String(format: "HTTP:       %8.1f certificates/s (%.2f x raw signing), %d connections, %d s, p50 %@, p99 %@",
+        print(String(format: "HTTP:       %8.1f certificates/s (%.2f x raw signing), %d connections, %d s, p50 %.2fms, p99 %.2fms",
                      http.certificatesPerSecond, http.certificatesPerSecond / limit, connections, seconds, http.p50, http.p99))
         let verification = try runtime.database.verifyAuditLog()
         print("audit log after the run: \(verification); certificates stored: \(try runtime.database.certificateCount())")
@@ -126,8 +126,9 @@ struct IssueBenchmark: AsyncParsableCommand {
 
     struct HTTPResult {
         let certificatesPerSecond: Double
-        let p50: String
-        let p99: String
+        /// Milliseconds.
+        let p50: Double
+        let p99: Double
     }
 
     func httpRate(runtime: ServiceRuntime, template: EnrollmentTemplate, logger: Logger) async throws -> HTTPResult {
@@ -147,17 +148,10 @@ struct IssueBenchmark: AsyncParsableCommand {
                 try await Task.sleep(for: .milliseconds(500))
                 let output = try await runToolOffPool("wrk", ["-t1", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script.path,
                                                               "http://127.0.0.1:\(port)/v1/enrollments"])
-                guard !output.contains("Non-2xx"), !output.contains("Socket errors") else {
-                    throw CommandFailure("wrk saw failed requests:\n\(output)")
-                }
-                func field(_ prefix: String) -> String? {
-                    output.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(prefix) }
-                        .map { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().joined(separator: " ") }
-                }
-                guard let rate = field("Requests/sec:").flatMap(Double.init) else {
-                    throw CommandFailure("could not read wrk's output:\n\(output)")
-                }
-                return HTTPResult(certificatesPerSecond: rate * 2, p50: field("50%") ?? "?", p99: field("99%") ?? "?")
+                let result = try WrkResult(parsing: output)
+                guard result.failures == 0 else { throw CommandFailure("wrk saw failed requests:\n\(output)") }
+                return HTTPResult(certificatesPerSecond: result.requestsPerSecond * 2, p50: result.p50Milliseconds,
+                                  p99: result.p99Milliseconds)
             }
             defer { group.cancelAll() }
             while let result = try await group.next() {
@@ -200,7 +194,7 @@ struct EnrollmentTemplate: Sendable {
             let text = String(decoding: try encoder.encode(application(i)), as: UTF8.self)
             let marker = String(format: "%011d", i + 1)
             let parts = text.components(separatedBy: "\"residentCode\":\"\(marker)\"")
-            return "{\(luaString(parts[0])), \(luaString(parts[1]))}"
+            return "{\(WrkLoad.luaString(parts[0])), \(WrkLoad.luaString(parts[1]))}"
         }
         return """
             local bodies = {\(bodies.joined(separator: ",\n"))}
@@ -216,17 +210,6 @@ struct EnrollmentTemplate: Sendable {
               return wrk.format(nil, nil, nil, b[1] .. '"residentCode":"' .. code .. '"' .. b[2])
             end
             """
-    }
-
-    func luaString(_ text: String) -> String {
-        "\"" + text.unicodeScalars.map { scalar -> String in
-            switch scalar {
-            case "\\": "\\\\"
-            case "\"": "\\\""
-            case "\n": "\\n"
-            default: scalar.isASCII ? String(scalar) : String(String(scalar).utf8.map { "\\\($0)" }.joined())
-            }
-        }.joined() + "\""
     }
 }
 

@@ -121,9 +121,13 @@ struct OCSPBenchmark: AsyncParsableCommand {
         var results: [String: WrkResult] = [:]
         do {
             let port = 18_400
-            let server = try startServer(config: config, data: data, port: port)
-            defer { server.terminate(); server.waitUntilExit() }
-            try await waitForPort(port)
+            // Absolute: the child runs in the log's directory.
+            let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+            let server = PeerProcess(name: "jpki-ca serve", tool: executable, arguments: [
+                "serve", "--config", config.path, "--data", data.path, "--port", "\(port)",
+            ], port: port, log: peer.appendingPathComponent("jpki-ca-serve.log"))
+            try await server.start()
+            defer { server.stop() }
             for (name, paths, headers, postPath) in [
                 ("jpki-ca GET /ocsp", files.ours, [String: String](), "/"),
                 ("jpki-ca POST /ocsp", files.post, ["Content-Type": "application/ocsp-request"], "/ocsp"),
@@ -132,7 +136,7 @@ struct OCSPBenchmark: AsyncParsableCommand {
                 let (key, result) = try await measure(name, paths, on: port, headers: headers, postPath: postPath)
                 results[key] = result
             }
-            print("  jpki-ca serve peak RSS: \(PeakMemory.residentBytes(of: server.processIdentifier) >> 20) MiB")
+            print("  jpki-ca serve peak RSS: \(PeakMemory.residentBytes(of: server.process.processIdentifier) >> 20) MiB")
         }
         // openssl ocsp signs every response. Each run gets a fresh responder and no warm-up:
         // OpenSSL 3.0 wedges a process on a connection closed before its request, which the end
@@ -257,24 +261,6 @@ struct OCSPBenchmark: AsyncParsableCommand {
             responses.append(identity.response(SignedResponseData(responseData: stored.responseData, signature: stored.signature)))
         }
         try CFSSLResponsesFile.write(responses, to: peer.appendingPathComponent("cfssl-responses.txt"))
-    }
-
-    func startServer(config: URL, data: URL, port: Int) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        process.arguments = ["serve", "--config", config.path, "--data", data.path, "--port", "\(port)"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
-    func waitForPort(_ port: Int) async throws {
-        for _ in 0..<600 {
-            if (try? runTool("curl", ["-sf", "-o", "/dev/null", "http://127.0.0.1:\(port)/health"])) != nil { return }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        throw CommandFailure("jpki-ca serve did not start on port \(port)")
     }
 
     /// Signatures per second of ECDSA P-256 on every core: the ceiling of pre-signing. One

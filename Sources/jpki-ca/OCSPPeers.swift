@@ -1,4 +1,5 @@
 import Foundation
+import JPKIProfile
 
 /// `openssl ocsp` as a responder: answers each request from an OpenSSL CA index, signing a fresh
 /// response every time. OpenSSL 3.0 speaks HTTP/1.0 and closes the connection after every answer
@@ -48,7 +49,7 @@ enum OpenSSLCAIndex {
     /// The subject is "/CN=" and the serial: OpenSSL refuses an index in which two valid
     /// certificates share a subject, unless an `index.txt.attr` says `unique_subject = no`.
     static func line(serial: [UInt8], notAfter: Int64, revoked: (at: Int64, reason: String)? = nil) -> String {
-        let octets = serial.drop { $0 == 0 }.map { String(format: "%02X", $0) }.joined()
+        let octets = serial.drop { $0 == 0 }.lowercaseHex.uppercased()
         let digits = octets.isEmpty ? "00" : octets
         let status = revoked.map { "R\t\(BenchPrefecture.utcTime(notAfter))\t\(BenchPrefecture.utcTime($0.at)),\($0.reason)" }
             ?? "V\t\(BenchPrefecture.utcTime(notAfter))\t"
@@ -101,7 +102,8 @@ enum CFSSLResponsesFile {
     }
 }
 
-/// A peer server run as a child process, for as long as a benchmark loads it. Foundation starts
+/// A server run as a child process (a peer, or `jpki-ca serve` itself), for as long as a
+/// benchmark loads it. Foundation starts
 /// the child in a process group of its own (and `openssl ocsp -multi` makes one too), so `stop`
 /// signals the group: that reaches what the peer forked. It is SIGKILL because the parent of
 /// `openssl ocsp -multi` 3.0 does not act on SIGTERM until one of its children exits.

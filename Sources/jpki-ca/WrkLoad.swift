@@ -1,4 +1,5 @@
 import Foundation
+import JPKIProfile
 
 /// wrk rotating over the requests of a file, one a line, so that a responder is asked about many
 /// certificates rather than one it could answer from a cache. A line is a GET path starting with
@@ -85,11 +86,20 @@ struct WrkLoad: Sendable {
     }
 
     static func postLine(_ request: [UInt8]) -> String {
-        request.map { String(format: "%02x", $0) }.joined()
+        request.lowercaseHex
     }
 
+    /// `text` as a Lua string literal: quotes, backslashes and newlines escaped, and every
+    /// octet of a non-ASCII character as a decimal escape.
     static func luaString(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        "\"" + text.unicodeScalars.map { scalar -> String in
+            switch scalar {
+            case "\\": "\\\\"
+            case "\"": "\\\""
+            case "\n": "\\n"
+            default: scalar.isASCII ? String(scalar) : String(String(scalar).utf8.map { "\\\($0)" }.joined())
+            }
+        }.joined() + "\""
     }
 }
 

@@ -57,18 +57,7 @@ struct CRLInteropTests {
     func scene() async throws -> Scene {
         let service = try TestService.make()
         let scratch = try ExternalTool.scratchDirectory()
-        var issued: [[IssuedCertificate]] = []
-        for resident in 0..<3 {
-            issued.append(try await service.runtime.enrollment.enroll(
-                try Fixtures.application(residentCode: "1234567890\(resident)", signingKey: 2 * resident, authKey: 2 * resident + 1),
-                by: TestService.chiyodaDesk))
-        }
-        let database = service.runtime.database
-        _ = try await database.changeStatus(ca: "13/signing", serial: issued[0][0].serialHex, .revoke(.keyCompromise),
-                                            actor: "test", at: Date()) { _ in }
-        _ = try await database.changeStatus(ca: "13/user-authentication", serial: issued[0][1].serialHex,
-                                            .revoke(.cessationOfOperation), actor: "test", at: Date()) { _ in }
-        _ = try await database.changeStatus(ca: "13/signing", serial: issued[1][0].serialHex, .hold, actor: "test", at: Date()) { _ in }
+        let issued = try await service.enrollRevokedHeldAndGood()
         let crl = scratch.appendingPathComponent("crl")
         return Scene(service: service, scratch: scratch, crl: crl,
                      publisher: CRLPublisher(runtime: service.runtime, root: crl, logger: service.logger), issued: issued)

@@ -15,8 +15,8 @@ import X509
 /// Python's cryptography (over urllib, by POST and by GET).
 @Suite("Interop: openssl ocsp and Python cryptography against the running responder")
 struct OCSPInteropTests {
-    /// Three Chiyoda-ku residents: the first's signing certificate revoked (keyCompromise), the
-    /// second's held, the third's good. The refresher runs every second, as `serve` runs it.
+    /// ``TestService/enrollRevokedHeldAndGood()``: signing certificates revoked (keyCompromise),
+    /// held and good. The refresher runs every second, as `serve` runs it.
     struct Scene {
         let service: TestService
         let scratch: URL
@@ -53,16 +53,7 @@ struct OCSPInteropTests {
             service.remove()
             try? FileManager.default.removeItem(at: scratch)
         }
-        var issued: [[IssuedCertificate]] = []
-        for resident in 0..<3 {
-            issued.append(try await service.runtime.enrollment.enroll(
-                try Fixtures.application(residentCode: "1234567890\(resident)", signingKey: 2 * resident, authKey: 2 * resident + 1),
-                by: TestService.chiyodaDesk))
-        }
-        let database = service.runtime.database
-        _ = try await database.changeStatus(ca: "13/signing", serial: issued[0][0].serialHex, .revoke(.keyCompromise),
-                                            actor: "test", at: Date()) { _ in }
-        _ = try await database.changeStatus(ca: "13/signing", serial: issued[1][0].serialHex, .hold, actor: "test", at: Date()) { _ in }
+        let issued = try await service.enrollRevokedHeldAndGood()
         let ocsp = try OCSPService(runtime: service.runtime, dataDirectory: service.directory, logger: service.logger)
         try await ocsp.refresher.pass()
         let crl = CRLPublisher(runtime: service.runtime, root: scratch.appendingPathComponent("crl"), logger: service.logger)
@@ -70,10 +61,9 @@ struct OCSPInteropTests {
                               configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         let refresher = Task { await ocsp.refresher.run(every: .seconds(1)) }
         defer { refresher.cancel() }
-        let certificates = issued
         try await app.test(.live) { client in
             let port = try #require(client.port)
-            try await body(Scene(service: service, scratch: scratch, issued: certificates, url: "http://127.0.0.1:\(port)/ocsp"))
+            try await body(Scene(service: service, scratch: scratch, issued: issued, url: "http://127.0.0.1:\(port)/ocsp"))
         }
     }
 

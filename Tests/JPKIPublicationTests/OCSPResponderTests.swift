@@ -51,6 +51,21 @@ struct OCSPResponderTests {
         #expect(try await scene.ocsp.refresher.pass() == OCSPRefresher.Report())
     }
 
+    @Test func aRowNoResponderServesDoesNotHoldUpTheOthers() async throws {
+        let scene = try await scene()
+        defer { scene.service.remove() }
+        // A certificate of a CA no longer configured, queued like an issuance.
+        try await scene.service.runtime.database.insertSyntheticCertificates([SyntheticCertificate(
+            ca: "99/signing", serial: "7f0102030405060708", municipality: "991000", kind: .signing, partition: "991000",
+            residentHash: Data(repeating: 9, count: 32), revokedAt: nil, reason: nil,
+            notAfter: Int64(Date().timeIntervalSince1970) + 86_400)], queueForOCSP: true)
+        try await scene.ocsp.refresher.pass()
+        let counts = try scene.service.runtime.database.ocspResponseCounts(at: Int64(Date().timeIntervalSince1970))
+        #expect(counts.responses == 2 && counts.pending == 0)
+        #expect(scene.ocsp.responder.respond(to: try scene.request(scene.issued[0])).presigned?.status == .good)
+        #expect(scene.ocsp.refresher.status.failure == nil)
+    }
+
     @Test func holdResumeAndRevocationAreReSignedByTheNextPass() async throws {
         let scene = try await scene()
         defer { scene.service.remove() }

@@ -83,6 +83,25 @@ public struct TestService: Sendable {
         runtime.authorities.authority(for: CertificateAuthorityID(prefecture: PrefectureCode("13")!, kind: kind))!
     }
 
+    /// Three Chiyoda-ku residents with both certificates: the first's revoked (signing for
+    /// keyCompromise, user-authentication at death), the second's signing certificate held (card
+    /// lost), the third's good. What the interop tests of CRLs and OCSP ask clients about.
+    public func enrollRevokedHeldAndGood() async throws -> [[IssuedCertificate]] {
+        var issued: [[IssuedCertificate]] = []
+        for resident in 0..<3 {
+            issued.append(try await runtime.enrollment.enroll(
+                try Fixtures.application(residentCode: "1234567890\(resident)", signingKey: 2 * resident, authKey: 2 * resident + 1),
+                by: Self.chiyodaDesk))
+        }
+        let database = runtime.database
+        _ = try await database.changeStatus(ca: "13/signing", serial: issued[0][0].serialHex, .revoke(.keyCompromise),
+                                            actor: "test", at: Date()) { _ in }
+        _ = try await database.changeStatus(ca: "13/user-authentication", serial: issued[0][1].serialHex,
+                                            .revoke(.cessationOfOperation), actor: "test", at: Date()) { _ in }
+        _ = try await database.changeStatus(ca: "13/signing", serial: issued[1][0].serialHex, .hold, actor: "test", at: Date()) { _ in }
+        return issued
+    }
+
     public func remove() {
         try? FileManager.default.removeItem(at: directory)
     }
