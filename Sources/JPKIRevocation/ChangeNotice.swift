@@ -66,15 +66,19 @@ public struct ChangeNoticeValidator: Sendable {
     public func validate(line bytes: some Collection<UInt8>, number line: Int, feed: Operator,
                          now: Date) -> Result<NoticeApplication, NoticeLineRejection> {
         let notice: ChangeNotice
-        do {
-            notice = try JSONDecoder().decode(ChangeNotice.self, from: Data(bytes))
-        } catch let DecodingError.typeMismatch(_, context) {
-            let field = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-            return .failure(NoticeLineRejection(notice: nil, error: RevocationError(
-                .malformedJSON, field: field.isEmpty ? nil : field, "wrong JSON type: \(context.debugDescription)")))
-        } catch {
-            return .failure(NoticeLineRejection(notice: nil, error: RevocationError(
-                .malformedJSON, field: nil, "the line is not a JSON change notice")))
+        if let flat = ChangeNoticeLine.flatNotice(bytes) {
+            notice = flat
+        } else {
+            do {
+                notice = try JSONDecoder().decode(ChangeNotice.self, from: Data(bytes))
+            } catch let DecodingError.typeMismatch(_, context) {
+                let field = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+                return .failure(NoticeLineRejection(notice: nil, error: RevocationError(
+                    .malformedJSON, field: field.isEmpty ? nil : field, "wrong JSON type: \(context.debugDescription)")))
+            } catch {
+                return .failure(NoticeLineRejection(notice: nil, error: RevocationError(
+                    .malformedJSON, field: nil, "the line is not a JSON change notice")))
+            }
         }
         do {
             return .success(try validate(notice, line: line, feed: feed, now: now))

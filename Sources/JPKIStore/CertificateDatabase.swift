@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The CA's SQLite database: WAL mode, `synchronous = FULL` so that a committed transaction
 /// survives a crash of the process or the machine, and versioned migrations.
@@ -8,6 +9,10 @@ import GRDB
 /// (certificates in CertificateRepository.swift, the audit log in AuditLog.swift).
 public final class CertificateDatabase: Sendable {
     let writer: DatabasePool
+    /// Issuances, committed in groups (``recordIssuance(_:fourItems:actor:at:)``).
+    let issuances: GroupCommit
+    /// The last transaction of change notices, against which a lookahead is checked.
+    let lastNoticeWrite = Mutex<NoticeWrite?>(nil)
     private let checkpointer: WALCheckpointer
 
     public init(path: String) throws {
@@ -29,6 +34,7 @@ public final class CertificateDatabase: Sendable {
         configuration.busyMode = .timeout(10)
         writer = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(writer)
+        issuances = GroupCommit(writer: writer)
         checkpointer = try WALCheckpointer(path: path, configuration: configuration)
     }
 

@@ -105,12 +105,34 @@ extension CertificateDatabase {
     /// rather than one query per notice; notices are then applied in the order given, against
     /// that snapshot kept up to date as they revoke, so two notices for one resident in the
     /// same batch see each other's effect exactly as if applied one by one.
-    public func applyNotices(_ batch: [NoticeBatchEntry], feed: String, at now: Date) async throws -> [NoticeOutcome] {
+    ///
+    /// The single writer is what bounds ingestion, so the batch's reads can be done ahead, on a
+    /// reader connection while the batch before is written (``noticeLookahead(for:feed:during:)``);
+    /// `begun` is called once this batch's transaction has begun, with the mark that a lookahead
+    /// for the next batch is read during.
+    public func applyNotices(_ batch: [NoticeBatchEntry], feed: String, at now: Date, lookahead: NoticeLookahead? = nil,
+                             begun: (@Sendable (WriterMark) -> Void)? = nil) async throws -> [NoticeOutcome] {
         let nowSeconds = StoredTime.seconds(now)
-        return try await writer.write { db in
+        let (outcomes, write) = try await writer.write { db in
+            let start = try WriterMark(db)
+            begun?(start)
             let notices = batch.compactMap { if case .notice(let notice) = $0 { notice } else { nil } }
-            var seen = try Self.recordedNoticeIDs(Set(notices.map(\.noticeID)), feed: feed, db: db)
-            var held = try Self.certificates(of: Set(notices.map(\.residentHash)), db: db)
+            let residents = Set(notices.map(\.residentHash))
+            let ids = Set(notices.map(\.noticeID))
+            var seen: Set<String>
+            var held: [Data: [HeldCertificate]]
+            if let lookahead, let last = lastNoticeWrite.withLock({ $0 }), last.admits(lookahead, feed: feed, at: start) {
+                // Nothing but `last` was written since the lookahead's snapshot began, which may or
+                // may not include it: what `last` touched is read again here.
+                let touched = residents.intersection(last.residents)
+                held = lookahead.held.filter { !touched.contains($0.key) }
+                held.merge(try Self.certificates(of: touched, db: db)) { $1 }
+                seen = lookahead.recorded
+                if last.feed == feed { seen.formUnion(ids.intersection(last.ids)) }
+            } else {
+                seen = try Self.recordedNoticeIDs(ids, feed: feed, db: db)
+                held = try Self.certificates(of: residents, db: db)
+            }
             var outcomes: [NoticeOutcome] = []
             outcomes.reserveCapacity(batch.count)
             var recorded: [DatabaseValue] = []
@@ -165,12 +187,27 @@ extension CertificateDatabase {
                     "notices": "\(audited.count)", "duplicates": "\(duplicates)", "outcomes": audited.joined(separator: "\n"),
                 ]), at: now, in: db)
             }
-            return outcomes
+            return (outcomes, NoticeWrite(start: start, end: try WriterMark(db), feed: feed, residents: residents, ids: ids))
+        }
+        lastNoticeWrite.withLock { $0 = write }
+        return outcomes
+    }
+
+    /// Reads ahead what `batch` will read when applied: its residents' certificates and which of
+    /// its notice ids `feed` has delivered. Read on a reader connection, so call it once the
+    /// transaction marked `during` has begun (from `applyNotices`'s `begun`): the snapshot then
+    /// holds everything committed before that transaction, and perhaps that transaction too.
+    public func noticeLookahead(for batch: [NoticeBatchEntry], feed: String, during: WriterMark) async throws -> NoticeLookahead {
+        let notices = batch.compactMap { if case .notice(let notice) = $0 { notice } else { nil } }
+        return try await writer.read { db in
+            NoticeLookahead(during: during, feed: feed,
+                            held: try Self.certificates(of: Set(notices.map(\.residentHash)), db: db),
+                            recorded: try Self.recordedNoticeIDs(Set(notices.map(\.noticeID)), feed: feed, db: db))
         }
     }
 
     /// A resident's certificate as matching needs it.
-    struct HeldCertificate {
+    struct HeldCertificate: Sendable {
         let ca: String
         let serial: String
         let kind: CertificateKind
@@ -291,5 +328,46 @@ extension Array {
     /// Consecutive slices of at most `size` elements.
     func chunked(into size: Int) -> [ArraySlice<Element>] {
         stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}
+
+/// Where the writer connection stands: SQLite's count of rows changed through it
+/// (`sqlite3_total_changes`, rolled-back changes included) and its `data_version`, which changes
+/// when another connection, such as another process, commits. Two equal marks mean nothing was
+/// written in between.
+public struct WriterMark: Sendable, Equatable {
+    let changes: Int
+    let dataVersion: Int
+
+    init(_ db: Database) throws {
+        changes = db.totalChangesCount
+        dataVersion = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
+    }
+}
+
+/// What a batch of notices reads before it writes, read ahead by
+/// ``CertificateDatabase/noticeLookahead(for:feed:during:)``. It is used only if the transaction
+/// it was read during is the last one written before the batch's own; otherwise the batch reads
+/// everything again.
+public struct NoticeLookahead: Sendable {
+    let during: WriterMark
+    let feed: String
+    let held: [Data: [CertificateDatabase.HeldCertificate]]
+    let recorded: Set<String>
+}
+
+/// The last committed transaction of notices: where the writer stood before and after it, and
+/// whose certificates and which notice ids it may have changed.
+struct NoticeWrite: Sendable {
+    let start: WriterMark
+    let end: WriterMark
+    let feed: String
+    let residents: Set<Data>
+    let ids: Set<String>
+
+    /// Whether a batch of `feed` whose transaction begins at `start` may use `lookahead`: only
+    /// if it was read during this transaction, and nothing was written since this one.
+    func admits(_ lookahead: NoticeLookahead, feed: String, at start: WriterMark) -> Bool {
+        lookahead.feed == feed && lookahead.during == self.start && end == start
     }
 }

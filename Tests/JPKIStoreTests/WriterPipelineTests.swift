@@ -1,0 +1,132 @@
+import Foundation
+import JPKIProfile
+import Testing
+@testable import JPKIStore
+
+/// The two ways the store keeps its single writer busy with writing only: issuances committed
+/// in groups, and the reads of a batch of notices done ahead while the batch before is written.
+@Suite("The writer pipeline")
+struct WriterPipelineTests {
+    static let issuedAt = Date(timeIntervalSince1970: 1_795_000_000)
+
+    func database() throws -> CertificateDatabase {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString).sqlite").path
+        return try CertificateDatabase(path: path)
+    }
+
+    func record(serial: String, resident: UInt8, kind: CertificateKind = .signing) -> CertificateRecord {
+        CertificateRecord(ca: kind == .signing ? "13/signing" : "13/user-authentication", serial: serial, kind: kind,
+                          municipality: try! MunicipalityCode(validating: "131016"),
+                          partition: kind == .signing ? "131016" : "s0", residentHash: self.resident(resident),
+                          notBefore: Self.issuedAt, notAfter: Self.issuedAt.addingTimeInterval(86_400 * 365),
+                          issuedAt: Self.issuedAt, issuedBy: "desk", der: Data([0x30, 0x00]))
+    }
+
+    func resident(_ number: UInt8) -> Data { Data(repeating: number, count: 32) }
+
+    func notice(_ id: String, _ kind: ChangeNoticeKind, resident number: UInt8, hoursAfterIssue hours: Double,
+                line: Int) -> NoticeBatchEntry {
+        .notice(NoticeApplication(noticeID: id, kind: kind, residentHash: resident(number),
+                                  effectiveAt: Self.issuedAt.addingTimeInterval(hours * 3600), line: line))
+    }
+
+    func revoked(_ outcome: NoticeOutcome) -> [String] {
+        guard case .applied(let revocations) = outcome else { return [] }
+        return revocations.map { "\($0.serial) \($0.reason.name)" }.sorted()
+    }
+
+    /// Issuances arriving together share a transaction, each in its own savepoint: the one whose
+    /// serial is taken fails alone, the others commit, and the audit chain holds each once.
+    @Test func concurrentIssuancesCommitTogetherAndFailAlone() async throws {
+        let db = try database()
+        _ = try await db.recordIssuance([record(serial: "0a00", resident: 200)], actor: "desk", at: Date())
+        let results = await withTaskGroup(of: Result<String, StoreError>.self) { group in
+            for index in 0..<24 {
+                // Resident 7's serial repeats the first certificate's.
+                let serial = index == 7 ? "0a00" : String(format: "0b%02x", index)
+                group.addTask {
+                    do {
+                        _ = try await db.recordIssuance([self.record(serial: serial, resident: UInt8(index))], actor: "desk", at: Date())
+                        return .success(serial)
+                    } catch let error as StoreError {
+                        return .failure(error)
+                    } catch {
+                        Issue.record(error)
+                        return .failure(.unknownCertificate(ca: "", serial: ""))
+                    }
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        let failures = results.compactMap { if case .failure(let error) = $0 { error } else { nil } }
+        #expect(failures == [.duplicateSerial(ca: "13/signing", serial: "0a00")])
+        #expect(try db.certificateCount() == 24)
+        #expect(try db.certificate(ca: "13/signing", serial: "0a00")?.residentHash == resident(200))
+        #expect(try db.verifyAuditLog() == .intact(entries: 24))
+    }
+
+    /// A lookahead read while the batch before was being written, before that batch committed,
+    /// does not make the next batch miss what that batch revoked: a death after a move revokes
+    /// the user-authentication certificate and leaves the signing certificate revoked by the move.
+    @Test func aLookaheadReadDuringTheBatchBeforeSeesItsRevocations() async throws {
+        let db = try database()
+        _ = try await db.recordIssuance([record(serial: "01", resident: 1), record(serial: "02", resident: 1, kind: .userAuthentication)],
+                                        actor: "desk", at: Self.issuedAt)
+        let first = [notice("n1", .moveOut, resident: 1, hoursAfterIssue: 1, line: 1)]
+        let second = [notice("n1", .death, resident: 1, hoursAfterIssue: 2, line: 1),
+                      notice("n2", .death, resident: 1, hoursAfterIssue: 2, line: 2)]
+        let lookahead = LookaheadBox()
+        let firstOutcomes = try await db.applyNotices(first, feed: "registry", at: Self.issuedAt.addingTimeInterval(86_400)) { mark in
+            // Inside the first batch's transaction, before it commits: the writer waits while the
+            // next batch's lookahead is read from the store as it was.
+            let done = DispatchSemaphore(value: 0)
+            Task {
+                lookahead.value = try? await db.noticeLookahead(for: second, feed: "registry", during: mark)
+                done.signal()
+            }
+            done.wait()
+        }
+        #expect(firstOutcomes.map(revoked) == [["01 affiliationChanged"]])
+        let ahead = try #require(lookahead.value)
+        // The snapshot was taken before the move was written.
+        #expect(ahead.held[resident(1)]?.allSatisfy { $0.status == .valid } == true)
+        #expect(ahead.recorded.isEmpty)
+
+        let outcomes = try await db.applyNotices(second, feed: "registry", at: Self.issuedAt.addingTimeInterval(86_400),
+                                                 lookahead: ahead)
+        #expect(outcomes.first == .duplicate)
+        #expect(outcomes.dropFirst().map(revoked) == [["02 cessationOfOperation"]])
+        let signing = try #require(try db.certificate(ca: "13/signing", serial: "01"))
+        #expect(signing.revocationReason == .affiliationChanged)
+    }
+
+    /// A lookahead is not trusted once anything else was written after the transaction it was
+    /// read during: a certificate issued in between is revoked by the next batch all the same.
+    @Test func aLookaheadIsSetAsideAfterAnotherWrite() async throws {
+        let db = try database()
+        _ = try await db.recordIssuance([record(serial: "01", resident: 1)], actor: "desk", at: Self.issuedAt)
+        let first = [notice("n1", .moveOut, resident: 1, hoursAfterIssue: 1, line: 1)]
+        let second = [notice("n2", .death, resident: 2, hoursAfterIssue: 2, line: 1)]
+        let mark = MarkBox()
+        _ = try await db.applyNotices(first, feed: "registry", at: Self.issuedAt.addingTimeInterval(86_400)) { mark.value = $0 }
+        let ahead = try await db.noticeLookahead(for: second, feed: "registry", during: try #require(mark.value))
+        #expect(ahead.held.isEmpty)
+        let last = try #require(db.lastNoticeWrite.withLock { $0 })
+        #expect(last.admits(ahead, feed: "registry", at: try await db.writer.write { try WriterMark($0) }))
+        #expect(!last.admits(ahead, feed: "another-feed", at: try await db.writer.write { try WriterMark($0) }))
+        _ = try await db.recordIssuance([record(serial: "03", resident: 2)], actor: "desk", at: Self.issuedAt)
+        #expect(!last.admits(ahead, feed: "registry", at: try await db.writer.write { try WriterMark($0) }))
+
+        let outcomes = try await db.applyNotices(second, feed: "registry", at: Self.issuedAt.addingTimeInterval(86_400),
+                                                 lookahead: ahead)
+        #expect(outcomes.map(revoked) == [["03 cessationOfOperation"]])
+    }
+
+    final class LookaheadBox: @unchecked Sendable {
+        var value: NoticeLookahead?
+    }
+
+    final class MarkBox: @unchecked Sendable {
+        var value: WriterMark?
+    }
+}
