@@ -28,9 +28,13 @@ public enum ProofOfPossession {
     public static func parse(_ text: String) throws(Rejection) -> CertificateSigningRequest {
         let der: [UInt8]
         do {
-            if text.contains("-----BEGIN") {
+            if text.utf8.starts(with: "-----BEGIN ".utf8) || text.contains("-----BEGIN ") {
+                let document = try PEMDocument(pemString: text)
                 // OpenSSL and older tools label the same structure NEW CERTIFICATE REQUEST.
-                der = try PEMDocument(pemString: text.replacingOccurrences(of: "NEW CERTIFICATE REQUEST", with: "CERTIFICATE REQUEST")).derBytes
+                guard ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"].contains(document.discriminator) else {
+                    throw Rejection.malformed
+                }
+                der = document.derBytes
             } else {
                 guard let bytes = Data(base64Encoded: text.filter { !$0.isWhitespace }) else { throw Rejection.malformed }
                 der = Array(bytes)

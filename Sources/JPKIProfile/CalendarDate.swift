@@ -124,3 +124,12 @@ public struct CalendarDate: Sendable, Hashable, Comparable, Codable, CustomStrin
 extension Character {
     var isASCIIDigit: Bool { isASCII && isNumber }
 }
+
+extension StringProtocol {
+    /// Whether the text is exactly `count` ASCII digits, read as bytes: codes are checked by the
+    /// million (change notices), and Character-wise checks cost more than the rest of a notice's
+    /// validation.
+    func isASCIIDigits(count: Int) -> Bool {
+        utf8.count == count && utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+}

@@ -3,7 +3,7 @@ public struct PrefectureCode: Sendable, Hashable, Codable, Comparable, CustomStr
     public let value: String
 
     public init?(_ text: String) {
-        guard text.count == 2, text.allSatisfy(\.isASCIIDigit), let n = Int(text), (1...47).contains(n) else {
+        guard text.isASCIIDigits(count: 2), let n = Int(text), (1...47).contains(n) else {
             return nil
         }
         value = text
@@ -42,10 +42,10 @@ public struct MunicipalityCode: Sendable, Hashable, Codable, Comparable, CustomS
     public let value: String
 
     public init(validating text: String) throws(ParseError) {
-        guard text.count == 6, text.allSatisfy(\.isASCIIDigit), PrefectureCode(String(text.prefix(2))) != nil else {
+        guard text.isASCIIDigits(count: 6), PrefectureCode(String(text.prefix(2))) != nil else {
             throw .malformed
         }
-        let digits = text.map { Int(String($0))! }
+        let digits = text.utf8.map { Int($0 - UInt8(ascii: "0")) }
         guard digits[5] == MunicipalityCode.checkDigit(digits[0..<5]) else { throw .badCheckDigit }
         value = text
     }

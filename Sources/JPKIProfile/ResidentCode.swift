@@ -10,7 +10,7 @@ public struct ResidentCode: Sendable, Hashable, CustomStringConvertible, CustomD
     private let digits: String
 
     public init?(_ text: String) {
-        guard text.count == 11, text.allSatisfy(\.isASCIIDigit) else { return nil }
+        guard text.isASCIIDigits(count: 11) else { return nil }
         digits = text
     }
 

@@ -82,7 +82,7 @@ public enum AuditLog {
         private var formatted: (date: Date, text: String)?
 
         init(_ db: Database) throws {
-            let last = try Row.fetchOne(db, sql: "SELECT sequence, entry_hash FROM audit_log ORDER BY sequence DESC LIMIT 1")
+            let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, entry_hash FROM audit_log ORDER BY sequence DESC LIMIT 1"))
             sequence = last?["sequence"] ?? 0
             hash = last?["entry_hash"] ?? AuditLog.genesisHash
         }

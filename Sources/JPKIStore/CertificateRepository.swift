@@ -106,10 +106,10 @@ extension CertificateDatabase {
     public func currentExpiries(residentHash: Data, at now: Date) async throws -> [CertificateKind: Date] {
         try await writer.read { db in
             var expiries: [CertificateKind: Date] = [:]
-            let rows = try Row.fetchCursor(db, sql: """
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
                 SELECT kind, MAX(not_after) AS not_after FROM certificate
                 WHERE resident_hash = ? AND status IN ('valid', 'suspended') AND not_after > ? GROUP BY kind
-                """, arguments: [residentHash, StoredTime.seconds(now)])
+                """), arguments: [residentHash, StoredTime.seconds(now)])
             while let row = try rows.next() {
                 if let kind = CertificateKind(rawValue: row["kind"]) { expiries[kind] = StoredTime.date(row["not_after"]) }
             }

@@ -55,6 +55,14 @@ final class BufferedOutput {
         if buffer.count >= 1 << 16 { flush() }
     }
 
+    /// A text and a line feed, copied from the string's contiguous UTF-8 in one go.
+    func writeLine(_ text: String) {
+        var text = text
+        text.withUTF8 { buffer.append(contentsOf: $0) }
+        buffer.append(UInt8(ascii: "\n"))
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
     func flush() {
         handle.write(Data(buffer))
         buffer.removeAll(keepingCapacity: true)

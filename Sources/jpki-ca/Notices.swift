@@ -56,8 +56,7 @@ struct Notices: AsyncParsableCommand {
                 summary = try await NoticeIngestor(runtime: runtime, batchSize: batchSize, logger: logger).ingest(
                     lines: input, source: URL(fileURLWithPath: file).lastPathComponent, feed: feed
                 ) { result in
-                    output.write(result.json.utf8)
-                    output.write(CollectionOfOne(UInt8(ascii: "\n")))
+                    output.writeLine(result.json)
                 }
             } catch {
                 try? output.close()  // what committed before the failure is in the report
