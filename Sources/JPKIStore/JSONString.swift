@@ -9,9 +9,17 @@ public enum JSONString {
         if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
             return "\"" + text + "\""
         }
-        // Written straight into the string's storage: at most six bytes for one (`\u001f`).
+        // Written straight into the string's storage, sized exactly: a batch's audit text runs
+        // to megabytes.
         let utf8 = text.utf8
-        return String(unsafeUninitializedCapacity: 6 * utf8.count + 2) { out in
+        let length = utf8.reduce(2) { length, byte in
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): length + 2
+            case 0..<0x20: length + 6
+            default: length + 1
+            }
+        }
+        return String(unsafeUninitializedCapacity: length) { out in
             var count = 0
             func put(_ byte: UInt8) {
                 out[count] = byte
