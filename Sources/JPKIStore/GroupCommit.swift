@@ -6,30 +6,36 @@ import GRDB
 ///
 /// With `synchronous = FULL` every commit waits for the disk, and SQLite has one writer, so
 /// writes committed one by one are bounded by the disk's flush rate whatever the CPU could do;
-/// grouped, the flush is shared (docs/BENCHMARKS.md, issuance).
+/// grouped, the flush is shared. (On the benchmark machine the flush was not yet the bound of
+/// issuance: docs/BENCHMARKS.md.)
 ///
 /// Each caller's write runs in a savepoint of its own: one that throws is rolled back alone and
 /// its caller gets the error, while the rest of the group commits.
-actor GroupCommit {
+struct GroupCommit {
     /// One caller's write: run it in the group's transaction, then resume the caller once the
     /// transaction has committed, or fail it if the transaction could not.
-    private struct Member {
+    private struct Member: Sendable {
         let apply: @Sendable (Database) -> @Sendable () -> Void
         let fail: @Sendable (any Error) -> Void
     }
 
-    private let writer: DatabasePool
-    private var waiting: [Member] = []
-    private var committing = false
+    private let queue: CommitQueue<Member>
 
     init(writer: DatabasePool) {
-        self.writer = writer
+        queue = CommitQueue { group in
+            do {
+                let resumes = try await writer.write { db in group.map { $0.apply(db) } }
+                for resume in resumes { resume() }
+            } catch {
+                for member in group { member.fail(error) }
+            }
+        }
     }
 
     /// Runs `work` in the next group's transaction and returns its result once that is committed.
     func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (caller: CheckedContinuation<T, any Error>) in
-            waiting.append(Member(
+            let member = Member(
                 apply: { db in
                     do {
                         nonisolated(unsafe) var value: T?
@@ -43,25 +49,8 @@ actor GroupCommit {
                         return { caller.resume(throwing: error) }
                     }
                 },
-                fail: { caller.resume(throwing: $0) }))
-            if !committing {
-                committing = true
-                Task { await commitWhileWaiting() }
-            }
+                fail: { caller.resume(throwing: $0) })
+            queue.add(member)
         }
-    }
-
-    private func commitWhileWaiting() async {
-        while !waiting.isEmpty {
-            let group = waiting
-            waiting = []
-            do {
-                let resumes = try await writer.write { db in group.map { $0.apply(db) } }
-                for resume in resumes { resume() }
-            } catch {
-                for member in group { member.fail(error) }
-            }
-        }
-        committing = false
     }
 }
