@@ -28,7 +28,7 @@ public enum ProofOfPossession {
     public static func parse(_ text: String) throws(Rejection) -> CertificateSigningRequest {
         let der: [UInt8]
         do {
-            if text.utf8.starts(with: "-----BEGIN ".utf8) || text.contains("-----BEGIN ") {
+            if text.contains("-----BEGIN ") {
                 let document = try PEMDocument(pemString: text)
                 // OpenSSL and older tools label the same structure NEW CERTIFICATE REQUEST.
                 guard ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"].contains(document.discriminator) else {

@@ -85,6 +85,9 @@ public struct NoticeIngestor: Sendable {
     /// notices and read the store in longer sorted runs: 40,000 applied 1,000,000 notices
     /// 1.3 × faster than 10,000, for some 300 MiB more memory (docs/BENCHMARKS.md).
     public static let defaultBatchSize = 40_000
+    /// Notices per transaction for a batch posted over HTTP, to a running service: a smaller
+    /// transaction holds the single writer, which enrollments wait for, a quarter as long.
+    public static let httpBatchSize = 10_000
 
     let database: CertificateDatabase
     let validator: ChangeNoticeValidator

@@ -58,7 +58,7 @@ extension APIRoutes {
         var results: [String] = []
         let summary: NoticeSummary
         do {
-            summary = try await NoticeIngestor(runtime: runtime, logger: context.logger).ingest(
+            summary = try await NoticeIngestor(runtime: runtime, batchSize: NoticeIngestor.httpBatchSize, logger: context.logger).ingest(
                 lines: bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false),
                 source: "POST /v1/notices", feed: requester) { results.append($0.json) }
         } catch let error as RevocationError {

@@ -121,7 +121,8 @@ extension CertificateDatabase {
             let ids = Set(notices.map(\.noticeID))
             var seen: Set<String>
             var held: [Data: [HeldCertificate]]
-            if let lookahead, let last = lastNoticeWrite.withLock({ $0 }), last.admits(lookahead, feed: feed, at: start) {
+            if let lookahead, let last = lastNoticeWrite.withLock({ $0 }), last.admits(lookahead, feed: feed, at: start),
+               residents.isSubset(of: lookahead.residents), ids.isSubset(of: lookahead.ids) {
                 // Nothing but `last` was written since the lookahead's snapshot began, which may or
                 // may not include it: what `last` touched is read again here.
                 let touched = residents.intersection(last.residents)
@@ -199,10 +200,11 @@ extension CertificateDatabase {
     /// holds everything committed before that transaction, and perhaps that transaction too.
     public func noticeLookahead(for batch: [NoticeBatchEntry], feed: String, during: WriterMark) async throws -> NoticeLookahead {
         let notices = batch.compactMap { if case .notice(let notice) = $0 { notice } else { nil } }
+        let residents = Set(notices.map(\.residentHash)), ids = Set(notices.map(\.noticeID))
         return try await writer.read { db in
-            NoticeLookahead(during: during, feed: feed,
-                            held: try Self.certificates(of: Set(notices.map(\.residentHash)), db: db),
-                            recorded: try Self.recordedNoticeIDs(Set(notices.map(\.noticeID)), feed: feed, db: db))
+            NoticeLookahead(during: during, feed: feed, residents: residents, ids: ids,
+                            held: try Self.certificates(of: residents, db: db),
+                            recorded: try Self.recordedNoticeIDs(ids, feed: feed, db: db))
         }
     }
 
@@ -352,6 +354,9 @@ public struct WriterMark: Sendable, Equatable {
 public struct NoticeLookahead: Sendable {
     let during: WriterMark
     let feed: String
+    /// What was looked up: a batch with a resident or an id outside these cannot use it.
+    let residents: Set<Data>
+    let ids: Set<String>
     let held: [Data: [CertificateDatabase.HeldCertificate]]
     let recorded: Set<String>
 }

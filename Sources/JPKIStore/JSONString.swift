@@ -33,8 +33,8 @@ public enum JSONString {
                 case UInt8(ascii: "\r"): put(UInt8(ascii: "\\")); put(UInt8(ascii: "r"))
                 case UInt8(ascii: "\t"): put(UInt8(ascii: "\\")); put(UInt8(ascii: "t"))
                 case 0..<0x20:
-                    for escaped in [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                    hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]] { put(escaped) }
+                    put(UInt8(ascii: "\\")); put(UInt8(ascii: "u")); put(UInt8(ascii: "0")); put(UInt8(ascii: "0"))
+                    put(hexDigits[Int(byte >> 4)]); put(hexDigits[Int(byte & 0xF)])
                 default: put(byte)
                 }
             }

@@ -40,6 +40,14 @@ struct WriterPipelineTests {
     @Test func concurrentIssuancesCommitTogetherAndFailAlone() async throws {
         let db = try database()
         _ = try await db.recordIssuance([record(serial: "0a00", resident: 200)], actor: "desk", at: Date())
+        // The writer is held while the issuances arrive, so that they gather into one group
+        // behind the first.
+        let release = DispatchSemaphore(value: 0)
+        let held = Task { try await db.writer.write { _ in release.wait() } }
+        Task {
+            try await Task.sleep(for: .milliseconds(300))
+            release.signal()
+        }
         let results = await withTaskGroup(of: Result<String, StoreError>.self) { group in
             for index in 0..<24 {
                 // Resident 7's serial repeats the first certificate's.
@@ -58,6 +66,7 @@ struct WriterPipelineTests {
             }
             return await group.reduce(into: []) { $0.append($1) }
         }
+        try await held.value
         let failures = results.compactMap { if case .failure(let error) = $0 { error } else { nil } }
         #expect(failures == [.duplicateSerial(ca: "13/signing", serial: "0a00")])
         #expect(try db.certificateCount() == 24)
@@ -91,6 +100,9 @@ struct WriterPipelineTests {
         // The snapshot was taken before the move was written.
         #expect(ahead.held[resident(1)]?.allSatisfy { $0.status == .valid } == true)
         #expect(ahead.recorded.isEmpty)
+        // The lookahead is taken (not set aside, which would give the same outcomes).
+        let last = try #require(db.lastNoticeWrite.withLock { $0 })
+        #expect(last.admits(ahead, feed: "registry", at: try await db.writer.write { try WriterMark($0) }))
 
         let outcomes = try await db.applyNotices(second, feed: "registry", at: Self.issuedAt.addingTimeInterval(86_400),
                                                  lookahead: ahead)
