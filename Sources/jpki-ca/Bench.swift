@@ -256,3 +256,18 @@ func runTool(_ tool: String, _ arguments: [String]) throws -> String {
     }
     return String(decoding: data, as: UTF8.self)
 }
+
+/// The first lines of the `service.yaml` of a benchmark's throw-away service: development mode
+/// (keys under a published passphrase), cheap key encryption, loopback. Each benchmark adds
+/// the operators, verifiers and CRL settings it needs.
+func benchServiceYAML(dataDirectory: String, userAuthenticationShards: Int = 16) -> String {
+    """
+    mode: development
+    publicBaseURL: "http://localhost:8080"
+    listen: {host: "127.0.0.1", port: 8080}
+    dataDirectory: "\(dataDirectory)"
+    userAuthenticationCRLShards: \(userAuthenticationShards)
+    keyEncryptionIterations: 1000
+
+    """
+}

@@ -163,16 +163,10 @@ struct BenchPrefecture {
 
     func writeConfiguration(to config: URL, data: URL, crl: URL) throws {
         try FileManager.default.createDirectory(at: config.appendingPathComponent("prefectures"), withIntermediateDirectories: true)
-        try """
-            mode: development
-            publicBaseURL: "http://localhost:8080"
-            listen: {host: "127.0.0.1", port: 8080}
-            dataDirectory: "\(data.path)"
-            userAuthenticationCRLShards: \(Self.userAuthenticationShards)
-            keyEncryptionIterations: 1000
+        try (benchServiceYAML(dataDirectory: data.path, userAuthenticationShards: Self.userAuthenticationShards) + """
             crl: {directory: "\(crl.path)"}
             operators: []
-            """.write(to: config.appendingPathComponent("service.yaml"), atomically: true, encoding: .utf8)
+            """).write(to: config.appendingPathComponent("service.yaml"), atomically: true, encoding: .utf8)
         var yaml = """
             code: "13"
             name: "Bench-to"

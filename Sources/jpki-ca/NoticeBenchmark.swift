@@ -100,17 +100,11 @@ struct NoticeBenchmark: AsyncParsableCommand {
             try FileManager.default.copyItem(at: source.appendingPathComponent("prefectures/\(file)"),
                                             to: target.appendingPathComponent("prefectures/\(file)"))
         }
-        try """
-            mode: development
-            publicBaseURL: "http://localhost:8080"
-            listen: {host: "127.0.0.1", port: 8080}
-            dataDirectory: "data"
-            userAuthenticationCRLShards: 16
-            keyEncryptionIterations: 1000
+        try (benchServiceYAML(dataDirectory: "data") + """
             operators:
               - {id: bench-desk, role: desk, municipality: "131016", credential: "\(OperatorCredential.digest(of: "bench-desk"))"}
               - {id: bench-feed, role: registry-feed, credential: "\(OperatorCredential.digest(of: "bench-feed"))"}
-            """.write(to: target.appendingPathComponent("service.yaml"), atomically: true, encoding: .utf8)
+            """).write(to: target.appendingPathComponent("service.yaml"), atomically: true, encoding: .utf8)
     }
 
     /// Residents 0 ..< `residents` each hold both certificates, issued two days ago.

@@ -177,19 +177,13 @@ struct OCSPBenchmark: AsyncParsableCommand {
 
     func writeConfiguration(to config: URL, data: URL) throws {
         try FileManager.default.createDirectory(at: config.appendingPathComponent("prefectures"), withIntermediateDirectories: true)
-        try """
-            mode: development
-            publicBaseURL: "http://localhost:8080"
-            listen: {host: "127.0.0.1", port: 8080}
-            dataDirectory: "\(data.path)"
-            userAuthenticationCRLShards: 16
-            keyEncryptionIterations: 1000
+        try (benchServiceYAML(dataDirectory: data.path) + """
             crl: {directory: "\(data.appendingPathComponent("crl").path)", validityHours: 24}
             operators: []
             verifiers:
               - {id: bench, tier: private, credential: "\(OperatorCredential.digest(of: Self.credential))",
                  rateLimit: {requestsPerSecond: 1000000000, burst: 1000000000}}
-            """.write(to: config.appendingPathComponent("service.yaml"), atomically: true, encoding: .utf8)
+            """).write(to: config.appendingPathComponent("service.yaml"), atomically: true, encoding: .utf8)
         try """
             code: "13"
             name: "Bench-to"

@@ -134,6 +134,23 @@ struct WriterPipelineTests {
         #expect(outcomes.map(revoked) == [["03 cessationOfOperation"]])
     }
 
+    /// A lookahead read for other residents is not taken for a batch: a resident it never looked
+    /// up would otherwise seem to hold nothing, and the notice would revoke nothing.
+    @Test func aLookaheadServesOnlyTheBatchItLookedUp() async throws {
+        let db = try database()
+        _ = try await db.recordIssuance([record(serial: "01", resident: 1), record(serial: "02", resident: 2)],
+                                        actor: "desk", at: Self.issuedAt)
+        let first = [notice("n1", .moveOut, resident: 1, hoursAfterIssue: 1, line: 1)]
+        let other = [notice("n2", .death, resident: 3, hoursAfterIssue: 2, line: 1)]
+        let second = [notice("n2", .death, resident: 2, hoursAfterIssue: 2, line: 1)]
+        let mark = MarkBox()
+        _ = try await db.applyNotices(first, feed: "registry", at: Self.issuedAt.addingTimeInterval(86_400)) { mark.value = $0 }
+        let ahead = try await db.noticeLookahead(for: other, feed: "registry", during: try #require(mark.value))
+        let outcomes = try await db.applyNotices(second, feed: "registry", at: Self.issuedAt.addingTimeInterval(86_400),
+                                                 lookahead: ahead)
+        #expect(outcomes.map(revoked) == [["02 cessationOfOperation"]])
+    }
+
     final class LookaheadBox: @unchecked Sendable {
         var value: NoticeLookahead?
     }
