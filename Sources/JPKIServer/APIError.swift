@@ -40,13 +40,23 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let (head, body) = try rendered()
+        return Response(status: head.status, headers: head.headerFields, body: .init(byteBuffer: body))
+    }
+
+    /// The status line, headers and JSON body of this error.
+    func rendered() throws -> (HTTPResponse, ByteBuffer) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(Body(error: .init(code: code, field: field, message: message)))
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retryAfter { headers[.retryAfter] = "\(retryAfter)" }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return (HTTPResponse(status: status, headerFields: headers), ByteBuffer(bytes: data))
     }
+
+    /// What a request that failed for a reason of the service's own gets.
+    static let internalError = APIError(.internalServerError, code: "internal_error",
+                                        "the request could not be completed; nothing was changed")
 
     static let unauthenticated = APIError(.unauthorized, code: "unauthenticated",
                                           "send the operator credential as Authorization: Bearer <credential>")
@@ -78,7 +88,7 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw APIError(error.status, code: code, error.body ?? error.status.reasonPhrase)
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
-            throw APIError(.internalServerError, code: "internal_error", "the request could not be completed; nothing was changed")
+            throw APIError.internalError
         }
     }
 }

@@ -12,7 +12,7 @@ struct AuditGroupCommit {
 
     private struct Member: Sendable {
         let event: AuditEvent
-        let done: CheckedContinuation<Void, any Error>
+        let done: @Sendable (Result<Void, any Error>) -> Void
     }
 
     private let queue: CommitQueue<Member>
@@ -21,16 +21,22 @@ struct AuditGroupCommit {
         queue = CommitQueue { group in
             do {
                 try await database.audit(group: group.map(\.event), actor: Self.actor, action: Self.action, at: Date())
-                for member in group { member.done.resume() }
+                for member in group { member.done(.success(())) }
             } catch {
-                for member in group { member.done.resume(throwing: error) }
+                for member in group { member.done(.failure(error)) }
             }
         }
     }
 
     func record(_ event: AuditEvent) async throws {
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-            queue.add(Member(event: event, done: done))
+            record(event) { done.resume(with: $0) }
         }
+    }
+
+    /// Calls `done`, on the committer's task, once `event` is committed or has failed to be:
+    /// for an answer given on an event loop, which must not wait.
+    func record(_ event: AuditEvent, then done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        queue.add(Member(event: event, done: done))
     }
 }

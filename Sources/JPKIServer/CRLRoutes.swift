@@ -46,7 +46,7 @@ extension APIRoutes {
             .expires: HTTPDate.format(now + lifetime),
             .cacheControl: "public, max-age=\(lifetime)",
         ]
-        if Self.isFresh(request, etag: file.etag, lastModified: file.modified) {
+        if Self.isFresh(request.headers, etag: file.etag, lastModified: file.modified) {
             headers[.contentType] = nil
             return Response(status: .notModified, headers: headers)
         }
@@ -54,14 +54,14 @@ extension APIRoutes {
     }
 
     /// RFC 9110 §13.1: If-None-Match decides when present; otherwise If-Modified-Since.
-    static func isFresh(_ request: Request, etag: String, lastModified: Int64) -> Bool {
-        if let match = request.headers[.ifNoneMatch] {
+    static func isFresh(_ headers: HTTPFields, etag: String, lastModified: Int64) -> Bool {
+        if let match = headers[.ifNoneMatch] {
             return match.split(separator: ",").contains { tag in
                 let tag = tag.trimmingCharacters(in: .whitespaces)
                 return tag == "*" || tag == etag || tag == "W/\(etag)"
             }
         }
-        if let since = request.headers[.ifModifiedSince].flatMap(HTTPDate.parse) {
+        if let since = headers[.ifModifiedSince].flatMap(HTTPDate.parse) {
             return lastModified <= since
         }
         return false

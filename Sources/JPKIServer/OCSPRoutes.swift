@@ -22,8 +22,9 @@ import NIOCore
 /// With `ocsp.access: registered` only verifiers may ask, with their credential; their
 /// requests are rate limited and audited.
 ///
-/// A middleware at the head of the chain rather than routes: OCSP requests come by the
-/// thousand a second, and skipping the route lookup (a trie walk over a long base64 path),
+/// Most GETs are answered before this, on the event loop (``EventLoopResponder``); this answers
+/// the rest, and every POST. A middleware at the head of the chain rather than routes: OCSP
+/// requests come by the thousand a second, and skipping the route lookup (a trie walk over a long base64 path),
 /// request logging, JSON errors and operator authentication, none of which an OCSP answer
 /// needs, was about a tenth of the cost of each in a profile (perf) under wrk.
 struct OCSPMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -85,18 +86,11 @@ struct OCSPMiddleware<Context: RequestContext>: RouterMiddleware {
         guard let presigned = answer.presigned, cacheable else {
             return Self.ocspResponse(answer.body, status: .ok, extra: [.cacheControl: "no-store"])
         }
-        let seconds = Int64(now.timeIntervalSince1970)
-        let maxAge = max(0, min(Int64(ocsp.settings.httpMaxAge), presigned.nextUpdate - seconds))
         // A registered verifier's answer is its own: a shared cache must not hand it to others
         // (RFC 9111 §3.5), which would bypass the credential, the rate limit and the audit.
-        let scope = verifier == nil ? "public" : "private"
-        var headers: HTTPFields = [
-            .cacheControl: "\(scope), max-age=\(maxAge), no-transform, must-revalidate",
-            .expires: HTTPDate.format(seconds + maxAge),
-            .lastModified: HTTPDate.format(presigned.thisUpdate),
-            .eTag: presigned.entityTag,
-        ]
-        if APIRoutes.isFresh(request, etag: presigned.entityTag, lastModified: presigned.thisUpdate) {
+        var headers = OCSPCaching.headers(presigned, at: Int64(now.timeIntervalSince1970), maxAge: ocsp.settings.httpMaxAge,
+                                          shared: verifier == nil)
+        if APIRoutes.isFresh(request.headers, etag: presigned.entityTag, lastModified: presigned.thisUpdate) {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = "application/ocsp-response"
@@ -114,6 +108,41 @@ struct OCSPMiddleware<Context: RequestContext>: RouterMiddleware {
         let code = status == .contentTooLarge ? "body_too_large" : "unsupported_media_type"
         let body = #"{"error":{"code":"\#(code)","message":"\#(message)"}}"#
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+extension APIRoutes {
+    /// `GET /ocsp/{request}` answered on the event loop (``EventLoopResponder``) when the
+    /// responder is open and the answer is a pre-signed response in memory; nil otherwise, and
+    /// ``OCSPMiddleware`` answers.
+    static func ocspAnswer(to request: HTTPRequest, ocsp: OCSPService) -> EventLoopAnswer? {
+        guard request.method == .get, ocsp.settings.accessMode == .open, let path = request.path,
+              path.hasPrefix("/ocsp/"), !path.utf8.contains(UInt8(ascii: "?")),
+              let der = OCSPGetPath.decode(path.dropFirst(6)) else { return nil }
+        let now = Date()
+        guard let answer = ocsp.responder.respondFromMemory(to: der[...], at: now), let presigned = answer.presigned else { return nil }
+        var headers = OCSPCaching.headers(presigned, at: Int64(now.timeIntervalSince1970), maxAge: ocsp.settings.httpMaxAge, shared: true)
+        if isFresh(request.headerFields, etag: presigned.entityTag, lastModified: presigned.thisUpdate) {
+            return .now(EventLoopResponse(head: HTTPResponse(status: .notModified, headerFields: headers), body: nil))
+        }
+        headers[.contentType] = "application/ocsp-response"
+        return .now(EventLoopResponse(head: HTTPResponse(status: .ok, headerFields: headers), body: ByteBuffer(bytes: answer.body)))
+    }
+}
+
+/// HTTP caching of a pre-signed answer to a GET (RFC 5019 §6.2): fresh for max-age (the
+/// configured `ocsp.httpMaxAgeSeconds`, never past the response's nextUpdate), validated by its
+/// thisUpdate (Last-Modified) and its signature (ETag).
+enum OCSPCaching {
+    /// With `shared` false, `private`: a registered verifier's answer is its own.
+    static func headers(_ presigned: PresignedResponse, at seconds: Int64, maxAge: Int, shared: Bool) -> HTTPFields {
+        let age = max(0, min(Int64(maxAge), presigned.nextUpdate - seconds))
+        return [
+            .cacheControl: "\(shared ? "public" : "private"), max-age=\(age), no-transform, must-revalidate",
+            .expires: HTTPDate.format(seconds + age),
+            .lastModified: HTTPDate.format(presigned.thisUpdate),
+            .eTag: presigned.entityTag,
+        ]
     }
 }
 

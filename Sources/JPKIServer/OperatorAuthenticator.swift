@@ -36,10 +36,10 @@ struct OperatorAuthenticator: AuthenticatorMiddleware {
 struct CredentialDirectory: Sendable {
     private let principals: [Data: Principal]
 
-    init(operators: [Operator], verifiers: [Verifier]) {
+    init(_ service: ServiceConfiguration) {
         var principals: [Data: Principal] = [:]
-        for op in operators { if let digest = Self.digest(op.credential) { principals[digest] = .operator(op) } }
-        for verifier in verifiers { if let digest = Self.digest(verifier.credential) { principals[digest] = .verifier(verifier) } }
+        for op in service.operators { if let digest = Self.digest(op.credential) { principals[digest] = .operator(op) } }
+        for verifier in service.verifiers ?? [] { if let digest = Self.digest(verifier.credential) { principals[digest] = .verifier(verifier) } }
         self.principals = principals
     }
 

@@ -7,6 +7,8 @@ import JPKIEnrollment
 import JPKIProfile
 import JPKIPublication
 import JPKIStore
+import Logging
+import NIOCore
 import SwiftASN1
 import X509
 
@@ -15,12 +17,34 @@ public enum APIRoutes {
     /// Enrollment bodies carry at most two CSRs and the four items; 256 KiB is generous.
     static let maximumBodySize = 256 * 1024
 
+    /// The service over HTTP/1.1: the router behind Hummingbird's server, with verifiers' busiest
+    /// requests (cached OCSP GETs, validity lookups) answered ahead of it on the event loop
+    /// (``EventLoopResponder``), sharing its credentials, rate limits and audit group commit.
+    public static func application(runtime: ServiceRuntime, crl: CRLPublisher, ocsp: OCSPService,
+                                   configuration: ApplicationConfiguration,
+                                   logger: Logger) -> Application<RouterResponder<OperatorRequestContext>> {
+        let credentials = CredentialDirectory(runtime.configuration.service)
+        let gate = VerifierGate(runtime)
+        let responder: @Sendable () -> [any RemovableChannelHandler] = {
+            [EventLoopResponder(serverName: configuration.serverName) { request in
+                ocspAnswer(to: request, ocsp: ocsp)
+                    ?? validityAnswer(to: request, ocsp: ocsp, credentials: credentials, gate: gate, logger: logger)
+            }]
+        }
+        return Application(router: router(runtime: runtime, crl: crl, ocsp: ocsp, credentials: credentials, gate: gate),
+                           server: .http1(configuration: .init(additionalChannelHandlers: responder())),
+                           configuration: configuration, logger: logger)
+    }
+
+    /// The routes alone (Hummingbird's router testing drives them without a server).
     public static func router(runtime: ServiceRuntime, crl: CRLPublisher, ocsp: OCSPService) -> Router<OperatorRequestContext> {
+        router(runtime: runtime, crl: crl, ocsp: ocsp, credentials: CredentialDirectory(runtime.configuration.service),
+               gate: VerifierGate(runtime))
+    }
+
+    static func router(runtime: ServiceRuntime, crl: CRLPublisher, ocsp: OCSPService, credentials: CredentialDirectory,
+                       gate: VerifierGate) -> Router<OperatorRequestContext> {
         let router = Router(context: OperatorRequestContext.self)
-        let credentials = CredentialDirectory(operators: runtime.configuration.service.operators,
-                                              verifiers: runtime.configuration.service.verifiers ?? [])
-        let gate = VerifierGate(audit: AuditGroupCommit(database: runtime.database),
-                                purposes: Set((runtime.configuration.service.lookupPurposes ?? []).map(\.code)))
         router.add(middleware: OCSPMiddleware(ocsp: ocsp, gate: gate, credentials: credentials))
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: JSONErrorMiddleware())
@@ -187,9 +211,14 @@ public enum APIRoutes {
 
     /// The CA and serial of a `/v1/certificates/:prefecture/:kind/:serial` path.
     static func certificatePath(_ context: OperatorRequestContext) throws -> (CertificateAuthorityID, String) {
-        let serial = (context.parameters.get("serial") ?? "").lowercased()
-        guard let prefecture = PrefectureCode(context.parameters.get("prefecture") ?? ""),
-              let kind = CertificateKind(rawValue: context.parameters.get("kind") ?? "") else {
+        try certificatePath(prefecture: context.parameters.get("prefecture") ?? "", kind: context.parameters.get("kind") ?? "",
+                            serial: context.parameters.get("serial") ?? "")
+    }
+
+    static func certificatePath(prefecture: some StringProtocol, kind: some StringProtocol,
+                                serial: some StringProtocol) throws -> (CertificateAuthorityID, String) {
+        let serial = serial.lowercased()
+        guard let prefecture = PrefectureCode(String(prefecture)), let kind = CertificateKind(rawValue: String(kind)) else {
             throw APIError(.notFound, code: "unknown_ca", "no such CA")
         }
         guard !serial.isEmpty, serial.count <= 40, serial.allSatisfy(\.isHexDigit) else {

@@ -1,11 +1,13 @@
 import Foundation
 import Hummingbird
+import HummingbirdAuth
 import JPKIAuthority
 import JPKIConfiguration
 import JPKIEnrollment
 import JPKIProfile
 import JPKIPublication
 import JPKIStore
+import Logging
 import NIOCore
 import X509
 
@@ -15,6 +17,11 @@ struct VerifierGate: Sendable {
     let rateLimiter = VerifierRateLimiter()
     let audit: AuditGroupCommit
     let purposes: Set<String>
+
+    init(_ runtime: ServiceRuntime) {
+        audit = AuditGroupCommit(database: runtime.database)
+        purposes = Set((runtime.configuration.service.lookupPurposes ?? []).map(\.code))
+    }
 }
 
 extension APIRoutes {
@@ -30,9 +37,7 @@ extension APIRoutes {
             try gate.rateLimiter.check(verifier)
             let (ca, serial) = try certificatePath(context)
             let validity = try ocsp.responder.validity(ca: ca, serial: serial)
-            try await gate.audit.record(AuditEvent(actor: verifier.id, action: "verifier.validity", details: [
-                "ca": ca.description, "serial": serial, "answer": validity.auditText,
-            ]))
+            try await gate.audit.record(validityEvent(verifier, validity))
             return ValidityBody(validity).response
         }
         router.post("/v1/validity") { request, context in
@@ -76,6 +81,43 @@ extension APIRoutes {
                 return (try json(.ok, FourItemsBody(issuer: ca.description, serial: serial, latest)), "disclosed")
             }
         }
+    }
+
+    /// `GET /v1/validity/{prefecture}/{kind}/{serial}` answered on the event loop
+    /// (``EventLoopResponder``) once its audit line is committed, when a registered verifier
+    /// within its rate asks about a certificate whose pre-signed OCSP response is in memory; nil
+    /// otherwise, and the route answers (and refuses with its errors).
+    static func validityAnswer(to request: HTTPRequest, ocsp: OCSPService, credentials: CredentialDirectory,
+                               gate: VerifierGate, logger: Logger) -> EventLoopAnswer? {
+        guard request.method == .get, let path = request.path, path.hasPrefix("/v1/validity/"),
+              !path.utf8.contains(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "%") }) else { return nil }
+        let segments = path.dropFirst(13).split(separator: "/", omittingEmptySubsequences: false)
+        guard segments.count == 3,
+              let (ca, serial) = try? certificatePath(prefecture: segments[0], kind: segments[1], serial: segments[2]),
+              let token = request.headerFields.bearer?.token, let verifier = credentials.verifier(presenting: token),
+              let validity = ocsp.responder.validityFromMemory(ca: ca, serial: serial),
+              gate.rateLimiter.admit(verifier) == nil else { return nil }
+        let event = validityEvent(verifier, validity)
+        return .later { respond in
+            gate.audit.record(event) { recorded in
+                switch recorded {
+                case .success:
+                    respond(ValidityBody(validity).eventLoopResponse)
+                case .failure(let error):
+                    // As JSONErrorMiddleware answers the route's failure; unrecorded, so not disclosed.
+                    logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+                    let (head, body) = (try? APIError.internalError.rendered()) ?? (HTTPResponse(status: .internalServerError), ByteBuffer())
+                    respond(EventLoopResponse(head: head, body: body))
+                }
+            }
+        }
+    }
+
+    /// The audit line of a validity lookup.
+    static func validityEvent(_ verifier: JPKIConfiguration.Verifier, _ validity: CertificateValidity) -> AuditEvent {
+        AuditEvent(actor: verifier.id, action: "verifier.validity", details: [
+            "ca": validity.ca.description, "serial": validity.serial, "answer": validity.auditText,
+        ])
     }
 
     /// A government verifier's lookup of `serial`'s holder: tier and purpose checked, the
@@ -152,6 +194,11 @@ extension APIRoutes {
 
         var response: Response {
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+
+        var eventLoopResponse: EventLoopResponse {
+            EventLoopResponse(head: HTTPResponse(status: .ok, headerFields: [.contentType: "application/json"]),
+                              body: ByteBuffer(string: text))
         }
     }
 

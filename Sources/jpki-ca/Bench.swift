@@ -137,8 +137,8 @@ struct IssueBenchmark: AsyncParsableCommand {
             .appendingPathComponent("jpki-ca-bench-crl-\(UUID().uuidString)"), logger: logger)
         let ocsp = try OCSPService(runtime: runtime, dataDirectory: FileManager.default.temporaryDirectory
             .appendingPathComponent("jpki-ca-bench-ocsp-\(UUID().uuidString)"), logger: logger)
-        let app = Application(router: APIRoutes.router(runtime: runtime, crl: crl, ocsp: ocsp),
-                              configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
+        let app = APIRoutes.application(runtime: runtime, crl: crl, ocsp: ocsp,
+                                        configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
         let script = FileManager.default.temporaryDirectory.appendingPathComponent("jpki-ca-bench-\(UUID().uuidString).lua")
         defer { try? FileManager.default.removeItem(at: script) }
         try template.wrkScript(credential: "bench-credential").write(to: script, atomically: true, encoding: .utf8)

@@ -34,8 +34,8 @@ struct Serve: AsyncParsableCommand {
         let ocsp = try OCSPService(runtime: runtime, dataDirectory: options.dataDirectory(runtime.configuration), logger: logger)
         let first = try await ocsp.refresher.pass()
         logger.info("OCSP responses ready", metadata: ["signed": "\(first.signed)", "expired": "\(first.expired)"])
-        let app = Application(
-            router: APIRoutes.router(runtime: runtime, crl: publisher, ocsp: ocsp),
+        let app = APIRoutes.application(
+            runtime: runtime, crl: publisher, ocsp: ocsp,
             configuration: .init(address: .hostname(host ?? service.listen.host, port: port ?? service.listen.port),
                                  serverName: "jpki-ca"),
             logger: logger)

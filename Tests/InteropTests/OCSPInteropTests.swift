@@ -57,8 +57,8 @@ struct OCSPInteropTests {
         let ocsp = try OCSPService(runtime: service.runtime, dataDirectory: service.directory, logger: service.logger)
         try await ocsp.refresher.pass()
         let crl = CRLPublisher(runtime: service.runtime, root: scratch.appendingPathComponent("crl"), logger: service.logger)
-        let app = Application(router: APIRoutes.router(runtime: service.runtime, crl: crl, ocsp: ocsp),
-                              configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let app = APIRoutes.application(runtime: service.runtime, crl: crl, ocsp: ocsp,
+                                        configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: service.logger)
         let refresher = Task { await ocsp.refresher.run(every: .seconds(1)) }
         defer { refresher.cancel() }
         try await app.test(.live) { client in

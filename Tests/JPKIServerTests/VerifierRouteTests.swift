@@ -16,7 +16,15 @@ struct VerifierRouteTests {
     static let government: HTTPFields = [.authorization: "Bearer government-secret"]
     static let `private`: HTTPFields = [.authorization: "Bearer private-secret"]
 
-    func withApp(ocsp settings: OCSPSettings? = nil,
+    /// How requests reach the routes: through Hummingbird's router alone, or through the
+    /// service's server on a socket, where cached OCSP GETs and validity lookups are answered
+    /// ahead of the router on the event loop (``EventLoopResponder``). Both must answer alike.
+    enum Front: CaseIterable, Sendable {
+        case router
+        case server
+    }
+
+    func withApp(_ front: Front = .server, ocsp settings: OCSPSettings? = nil,
                  _ body: @Sendable (TestService, [IssuedCertificate], any TestClientProtocol) async throws -> Void) async throws {
         let service = try TestService.make(ocsp: settings)
         defer { service.remove() }
@@ -24,8 +32,15 @@ struct VerifierRouteTests {
         let ocsp = try OCSPService(runtime: service.runtime, dataDirectory: service.directory, logger: service.logger)
         try await ocsp.refresher.pass()
         let crl = CRLPublisher(runtime: service.runtime, root: service.directory.appendingPathComponent("crl"), logger: service.logger)
-        let app = Application(router: APIRoutes.router(runtime: service.runtime, crl: crl, ocsp: ocsp))
-        try await app.test(.router) { client in try await body(service, issued, client) }
+        switch front {
+        case .router:
+            let app = Application(router: APIRoutes.router(runtime: service.runtime, crl: crl, ocsp: ocsp))
+            try await app.test(.router) { client in try await body(service, issued, client) }
+        case .server:
+            let app = APIRoutes.application(runtime: service.runtime, crl: crl, ocsp: ocsp,
+                                            configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: service.logger)
+            try await app.test(.live) { client in try await body(service, issued, client) }
+        }
     }
 
     static func object(_ response: TestResponse) throws -> [String: Any] {
@@ -48,8 +63,8 @@ struct VerifierRouteTests {
         (try object(response)["error"] as? [String: Any])?["code"] as? String
     }
 
-    @Test func bothTiersCheckValidityAndUnknownSerialsAreUnknown() async throws {
-        try await withApp { service, issued, client in
+    @Test(arguments: Front.allCases) func bothTiersCheckValidityAndUnknownSerialsAreUnknown(front: Front) async throws {
+        try await withApp(front) { service, issued, client in
             let signing = issued[0]
             for headers in [Self.government, Self.private] {
                 let response = try await client.execute(uri: "/v1/validity/13/signing/\(signing.serialHex)", method: .get, headers: headers)
@@ -58,6 +73,9 @@ struct VerifierRouteTests {
                 #expect(body["status"] as? String == "good" && body["serial"] as? String == signing.serialHex)
                 #expect(body["thisUpdate"] is String && body["nextUpdate"] is String)
             }
+            // Each answered only once its line was committed.
+            let audited = try Self.auditedRequests(service).filter { $0["action"] == "verifier.validity" }
+            #expect(audited.map { [$0["serial"], $0["answer"]] } == Array(repeating: [signing.serialHex, "good"], count: 2))
             let unknown = try await client.execute(uri: "/v1/validity/13/signing/7f01020304050607", method: .get, headers: Self.private)
             #expect(try Self.object(unknown)["status"] as? String == "unknown")
             // Presented whole: ours is known; one with our issuer's name but another's signature is not.
@@ -151,8 +169,8 @@ struct VerifierRouteTests {
         }
     }
 
-    @Test func aVerifierPastItsRateIsToldToWait() async throws {
-        try await withApp { _, issued, client in
+    @Test(arguments: Front.allCases) func aVerifierPastItsRateIsToldToWait(front: Front) async throws {
+        try await withApp(front) { _, issued, client in
             var statuses: [HTTPResponse.Status] = []
             var retryAfter: String?
             for _ in 0..<5 {
@@ -198,8 +216,8 @@ struct VerifierRouteTests {
         }
     }
 
-    @Test func openOCSPRefusesWhatIsNotARequestWithoutFalling() async throws {
-        try await withApp { service, issued, client in
+    @Test(arguments: Front.allCases) func openOCSPRefusesWhatIsNotARequestWithoutFalling(front: Front) async throws {
+        try await withApp(front) { service, issued, client in
             let issuer = try OCSPIssuer(service.authority(.signing))
             let request = try OCSPRequest(certIDs: [issuer.certID(serial: Array(issued[0].certificate.serialNumber.bytes)[...])])
                 .serializedBytes()

@@ -107,10 +107,29 @@ public final class OCSPResponder: Sendable {
         }
     }
 
+    /// The answer to an RFC 5019 request (one SHA-1 CertID, no nonce) whose fresh pre-signed
+    /// response is in memory, or nil for any other request: an answer that touches neither the
+    /// store nor a key, so that it can be given on a network thread. ``respond(to:at:)``
+    /// answers everything else, and gives the same answer to this.
+    public func respondFromMemory(to requestBytes: ArraySlice<UInt8>, at date: Date = Date()) -> OCSPAnswer? {
+        guard let request = try? OCSPRequest(derEncoded: requestBytes), request.certIDs.count == 1, request.nonce == nil,
+              request.certIDs[0].hashAlgorithm == .sha1,
+              let index = issuers.firstIndex(where: { $0.issued(request.certIDs[0]) }),
+              let key = OCSPResponseCache.Key(ca: index, serial: request.certIDs[0].serialNumber),
+              let presigned = fresh(cache.response(for: key), now: Int64(date.timeIntervalSince1970)) else { return nil }
+        return OCSPAnswer(body: presigned.responseBytes(), status: .successful, presigned: presigned, ca: issuers[index].ca,
+                          certIDs: request.certIDs, statuses: [presigned.status])
+    }
+
+    /// `response`, unless it is within ``staleMargin`` of its nextUpdate.
+    private func fresh(_ response: PresignedResponse?, now: Int64) -> PresignedResponse? {
+        response.flatMap { $0.nextUpdate - Self.staleMargin > now ? $0 : nil }
+    }
+
     /// The certificate's fresh pre-signed response, from memory or the store, or nil.
     func presigned(ca: CertificateAuthorityID, index: Int, serial: ArraySlice<UInt8>, now: Int64) throws -> PresignedResponse? {
         guard let key = OCSPResponseCache.Key(ca: index, serial: serial) else { return nil }
-        if let cached = cache.response(for: key), cached.nextUpdate - Self.staleMargin > now { return cached }
+        if let cached = fresh(cache.response(for: key), now: now) { return cached }
         let generation = cache.generation
         guard let stored = try database.ocspResponse(ca: ca.description, serial: serial.lowercaseHex),
               stored.nextUpdate - Self.staleMargin > now,
@@ -124,6 +143,15 @@ public final class OCSPResponder: Sendable {
         }
         cache.store(response, for: key, unlessNewer: true)
         return response
+    }
+
+    /// The validity of `serial` (lowercase hex) of `ca` if its fresh pre-signed response is in
+    /// memory, else nil (``validity(ca:serial:at:)`` reads the store).
+    public func validityFromMemory(ca: CertificateAuthorityID, serial: String, at date: Date = Date()) -> CertificateValidity? {
+        guard let index = issuers.firstIndex(where: { $0.ca == ca }), let bytes = [UInt8](hexadecimal: serial),
+              let key = OCSPResponseCache.Key(ca: index, serial: bytes),
+              let presigned = fresh(cache.response(for: key), now: Int64(date.timeIntervalSince1970)) else { return nil }
+        return CertificateValidity(ca: ca, serial: serial, status: presigned.status, at: presigned.thisUpdate, until: presigned.nextUpdate)
     }
 
     /// The validity of `serial` (lowercase hex) of `ca`, as its OCSP response states it.
