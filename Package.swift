@@ -183,6 +183,8 @@ let package = Package(
             dependencies: ["JPKIServer", "JPKIEnrollment", "JPKIConfiguration", "JPKIStore", "JPKIAuthority", "JPKIProfile", "JPKITestSupport",
                            "JPKIRevocation", "JPKIPublication",
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "NIOEmbedded", package: "swift-nio"),
+                           .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                            .product(name: "X509", package: "swift-certificates"),
                            .product(name: "_CryptoExtras", package: "swift-crypto")]
         ),

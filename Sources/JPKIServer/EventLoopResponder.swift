@@ -33,12 +33,25 @@ enum EventLoopAnswer: Sendable {
 ///
 /// Responses leave in the order of their requests (RFC 9112 §9.3.2): none is answered here
 /// while a request passed on to the router awaits its response, and while an answer awaits its
-/// audit commit, the requests after it wait, and the socket is not read.
+/// audit commit, whatever arrives after it (requests, errors, the client's half-close, a
+/// shutdown's quiesce) is held, and the socket is not read. The socket is not read either while
+/// the channel is not writable, so that a client that sends without reading cannot make the
+/// server queue answers without bound (what the async writer's backpressure does for the router).
+///
+/// Hummingbird's connection state handler, behind this one, sees only the requests passed on:
+/// an idle timeout, if one were configured, would not count the requests answered here.
 final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
+
+    /// What arrived while an answer was awaited, in order.
+    private enum Held {
+        case part(HTTPRequestPart)
+        case error(any Error)
+        case event(Any)
+    }
 
     private let answer: @Sendable (HTTPRequest) -> EventLoopAnswer?
     private let serverName: String?
@@ -48,7 +61,7 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
     private var dropping = false
     /// An answer awaits its callback: what arrives meanwhile is held, and reads are deferred.
     private var awaiting = false
-    private var held = CircularBuffer<HTTPRequestPart>()
+    private var held = CircularBuffer<Held>()
     private var readDeferred = false
     /// The Date header (RFC 9110 §6.6.1), made once a second.
     private var date: (second: Int64, text: String) = (0, "")
@@ -60,7 +73,15 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
-        if awaiting { held.append(part) } else { receive(part, context: context) }
+        if awaiting { held.append(.part(part)) } else { receive(part, context: context) }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if awaiting { held.append(.error(error)) } else { context.fireErrorCaught(error) }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if awaiting { held.append(.event(event)) } else { context.fireUserInboundEventTriggered(event) }
     }
 
     private func receive(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
@@ -93,25 +114,41 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// After an awaited answer: the held requests, then reading again.
+    /// After an awaited answer: what was held, in order, then reading again.
     private func resume(context: ChannelHandlerContext) {
         awaiting = false
         let replaying = !held.isEmpty
-        while !awaiting, let part = held.popFirst() { receive(part, context: context) }
+        while !awaiting, let item = held.popFirst() {
+            switch item {
+            case .part(let part): receive(part, context: context)
+            case .error(let error): context.fireErrorCaught(error)
+            case .event(let event): context.fireUserInboundEventTriggered(event)
+            }
+        }
         // The async channel behind delivers what it read at the end of a read.
         if replaying { context.fireChannelReadComplete() }
-        if !awaiting, readDeferred {
-            readDeferred = false
-            context.read()
-        }
+        readIfDeferred(context: context)
     }
 
     func read(context: ChannelHandlerContext) {
-        if awaiting { readDeferred = true } else { context.read() }
+        if awaiting || !context.channel.isWritable { readDeferred = true } else { context.read() }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        context.fireChannelWritabilityChanged()
+        readIfDeferred(context: context)
+    }
+
+    private func readIfDeferred(context: ChannelHandlerContext) {
+        guard readDeferred, !awaiting, context.channel.isWritable else { return }
+        readDeferred = false
+        context.read()
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { passedOn -= 1 }
+        // Never below zero: Hummingbird answers a request it could not parse (400) with no
+        // request passed on.
+        if case .end = unwrapOutboundIn(data) { passedOn = max(0, passedOn - 1) }
         context.write(data, promise: promise)
     }
 
@@ -121,7 +158,7 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
         if date.second != seconds { date = (seconds, HTTPDate.format(seconds)) }
         head.headerFields[.date] = date.text
         if let serverName { head.headerFields[.server] = serverName }
-        // A 304 carries no length: it would have to be that of the 200 (RFC 9110 §8.6).
+        // A 304 carries no length (RFC 9110 §8.6; NIO's encoder would drop it anyway).
         if let body = response.body {
             head.headerFields[.contentLength] = "\(body.readableBytes)"
         } else if head.status != .notModified {

@@ -25,14 +25,15 @@ public enum APIRoutes {
                                    logger: Logger) -> Application<RouterResponder<OperatorRequestContext>> {
         let credentials = CredentialDirectory(runtime.configuration.service)
         let gate = VerifierGate(runtime)
-        let responder: @Sendable () -> [any RemovableChannelHandler] = {
-            [EventLoopResponder(serverName: configuration.serverName) { request in
-                ocspAnswer(to: request, ocsp: ocsp)
-                    ?? validityAnswer(to: request, ocsp: ocsp, credentials: credentials, gate: gate, logger: logger)
-            }]
+        let answer: @Sendable (HTTPRequest) -> EventLoopAnswer? = { request in
+            ocspAnswer(to: request, ocsp: ocsp)
+                ?? validityAnswer(to: request, ocsp: ocsp, credentials: credentials, gate: gate, logger: logger)
         }
+        // An autoclosure, called for each connection: each has a responder of its own.
         return Application(router: router(runtime: runtime, crl: crl, ocsp: ocsp, credentials: credentials, gate: gate),
-                           server: .http1(configuration: .init(additionalChannelHandlers: responder())),
+                           server: .http1(configuration: .init(additionalChannelHandlers: [
+                               EventLoopResponder(serverName: configuration.serverName, answer: answer),
+                           ])),
                            configuration: configuration, logger: logger)
     }
 

@@ -19,8 +19,9 @@ struct NoticeBenchmark: AsyncParsableCommand {
             certificates, writes files of change notices of mixed kinds (moves, name changes, \
             deaths, emigration, removals, corrections; some for residents without certificates), \
             and ingests each with `jpki-ca notices ingest` in a child process, which reports its \
-            own time and peak resident memory. The files grow tenfold from one to the next, so \
-            memory that grew with the file would show.
+            own time and peak resident memory. The files grow tenfold from one to the next, and \
+            a last one is twice the largest, so memory that grew with the file would show, also \
+            past the first batches.
 
             The stored certificates are real rows (keyed resident hash, partition, validity) whose \
             DER is one certificate really issued and signed at the start; signing millions would \
@@ -33,7 +34,7 @@ struct NoticeBenchmark: AsyncParsableCommand {
     @Option(help: "Residents holding both certificates.")
     var residents: Int = 1_000_000
 
-    @Option(help: "Notices in the largest file; the smaller files have a tenth and a hundredth.")
+    @Option(help: "Notices in the measured file; the smaller files have a tenth and a hundredth, and a last one twice as many (for memory).")
     var notices: Int = 1_000_000
 
     @Option(help: "Keep the service, its database and the notice files in this new directory (default: a temporary one, removed).")
@@ -60,7 +61,7 @@ struct NoticeBenchmark: AsyncParsableCommand {
         let populateSeconds = (ContinuousClock.now - populateStart) / .seconds(1)
         print(String(format: "populated %d residents (%d certificates) in %.1f s", residents, 2 * residents, populateSeconds))
 
-        let sizes = [notices / 100, notices / 10, notices].filter { $0 > 0 }
+        let sizes = [notices / 100, notices / 10, notices, 2 * notices].filter { $0 > 0 }
         var offset = 0
         for size in sizes {
             let file = directory.appendingPathComponent("notices-\(size).jsonl")

@@ -44,7 +44,7 @@ public struct TestService: Sendable {
                                                  rateLimit: .init(requestsPerSecond: 1_000, burst: 1_000))
     public static let limitedVerifier = Verifier(id: "small-shop", tier: .private,
                                                  credential: OperatorCredential.digest(of: "limited-secret"),
-                                                 rateLimit: .init(requestsPerSecond: 1, burst: 3))
+                                                 rateLimit: .init(requestsPerSecond: 1.0 / 60, burst: 3))
 
     public static func configuration(dataDirectory: String, ocsp: OCSPSettings? = nil) throws -> Configuration {
         let tokyo = PrefectureConfiguration(
