@@ -53,7 +53,12 @@ public struct EncryptedPrivateKeyInfo: Sendable, Hashable, DERImplicitlyTaggable
     public func decrypt(passphrase: String) throws(Failure) -> Data {
         do {
             let key = try Self.deriveKey(passphrase: passphrase, salt: salt, iterations: iterations)
-            return try AES._CBC.decrypt(encryptedData, using: key, iv: AES._CBC.IV(ivBytes: iv))
+            let clear = try AES._CBC.decrypt(encryptedData, using: key, iv: AES._CBC.IV(ivBytes: iv))
+            // A wrong key still yields valid PKCS#7 padding about once in 256 tries (a last
+            // octet of 01): only a PrivateKeyInfo that parses, a SEQUENCE spanning every octet
+            // (RFC 5958 §2), shows that the passphrase was right.
+            guard try DER.parse(Array(clear)).identifier == .sequence else { throw Failure.wrongPassphrase }
+            return clear
         } catch {
             throw .wrongPassphrase
         }

@@ -26,6 +26,14 @@ struct EncryptedPrivateKeyInfoTests {
         #expect(throws: EncryptedPrivateKeyInfo.Failure.wrongPassphrase) { try sealed.decrypt(passphrase: "battery staple") }
     }
 
+    /// About one wrong key in 256 still leaves valid CBC padding: two thousand wrong passphrases
+    /// meet that case several times, and each must still be refused, not return garbage.
+    @Test func refusesEveryWrongPassphraseEvenWithValidPadding() throws {
+        let sealed = try EncryptedPrivateKeyInfo(encrypting: try pkcs8(), passphrase: "correct horse", iterations: 1)
+        let accepted = (0..<2_000).filter { (try? sealed.decrypt(passphrase: "wrong \($0)")) != nil }
+        #expect(accepted.isEmpty, "accepted: \(accepted)")
+    }
+
     @Test func openSSLDecryptsWhatWeWrite() throws {
         let dir = try ExternalTool.scratchDirectory()
         let sealed = try EncryptedPrivateKeyInfo(encrypting: try pkcs8(), passphrase: "s3cret", iterations: 2048)
