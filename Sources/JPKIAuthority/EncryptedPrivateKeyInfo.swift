@@ -51,13 +51,18 @@ public struct EncryptedPrivateKeyInfo: Sendable, Hashable, DERImplicitlyTaggable
 
     /// Decrypts to the PKCS#8 PrivateKeyInfo DER.
     public func decrypt(passphrase: String) throws(Failure) -> Data {
+        // A PrivateKeyInfo is one SEQUENCE spanning every octet (RFC 5958 §2).
+        try decrypt(passphrase: passphrase) { (try? DER.parse(Array($0)))?.identifier == .sequence }
+    }
+
+    /// Decrypts to what was sealed, which `isWellFormed` must recognise. A wrong key still yields
+    /// valid PKCS#7 padding about once in 256 tries (a last octet of 01), so the padding alone
+    /// does not show that the passphrase was right: the plaintext's own form does.
+    public func decrypt(passphrase: String, isWellFormed: (Data) -> Bool) throws(Failure) -> Data {
         do {
             let key = try Self.deriveKey(passphrase: passphrase, salt: salt, iterations: iterations)
             let clear = try AES._CBC.decrypt(encryptedData, using: key, iv: AES._CBC.IV(ivBytes: iv))
-            // A wrong key still yields valid PKCS#7 padding about once in 256 tries (a last
-            // octet of 01): only a PrivateKeyInfo that parses, a SEQUENCE spanning every octet
-            // (RFC 5958 §2), shows that the passphrase was right.
-            guard try DER.parse(Array(clear)).identifier == .sequence else { throw Failure.wrongPassphrase }
+            guard isWellFormed(clear) else { throw Failure.wrongPassphrase }
             return clear
         } catch {
             throw .wrongPassphrase

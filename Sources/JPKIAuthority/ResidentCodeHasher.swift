@@ -10,6 +10,8 @@ import JPKIProfile
 public struct ResidentCodeHasher: Sendable {
     static let pemLabel = "JPKI RESIDENT CODE KEY"
     public static let fileName = "resident-code.hmac-key.pem"
+    /// Octets of the HMAC-SHA256 secret: as long as the hash (RFC 2104 §3).
+    static let secretLength = 32
 
     /// HMAC keyed once: the key's inner and outer pads are hashed here, not per code, since
     /// change notices are matched by the million. Each use works on its own copy.
@@ -31,7 +33,7 @@ public struct ResidentCodeHasher: Sendable {
                 iterations: Int = EncryptedPrivateKeyInfo.defaultIterations) throws {
         let file = directory.appendingPathComponent(Self.fileName)
         if createIfMissing && !FileManager.default.fileExists(atPath: file.path) {
-            let secret = SymmetricKey(size: .bits256)
+            let secret = SymmetricKey(size: .init(bitCount: 8 * Self.secretLength))
             let sealed = try EncryptedPrivateKeyInfo(encrypting: secret.withUnsafeBytes { Data($0) },
                                                      passphrase: passphrase, iterations: iterations)
             try SecretFile.createExclusively(at: file, contents: Data(try sealed.pemEncoded(label: Self.pemLabel).utf8))
@@ -40,7 +42,8 @@ public struct ResidentCodeHasher: Sendable {
             throw AuthorityError.notInitialised(path: file.path)
         }
         do {
-            let bytes = try EncryptedPrivateKeyInfo(pemEncoded: pem, label: Self.pemLabel).decrypt(passphrase: passphrase)
+            let bytes = try EncryptedPrivateKeyInfo(pemEncoded: pem, label: Self.pemLabel)
+                .decrypt(passphrase: passphrase) { $0.count == Self.secretLength }
             keyed = KeyedHMAC(state: HMAC(key: SymmetricKey(data: bytes)))
         } catch {
             throw AuthorityError.keyUnreadable(path: file.path, reason: "\(error)")

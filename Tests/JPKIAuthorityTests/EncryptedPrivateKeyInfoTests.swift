@@ -1,4 +1,5 @@
 import Foundation
+import JPKIProfile
 import JPKITestSupport
 import SwiftASN1
 import Testing
@@ -32,6 +33,19 @@ struct EncryptedPrivateKeyInfoTests {
         let sealed = try EncryptedPrivateKeyInfo(encrypting: try pkcs8(), passphrase: "correct horse", iterations: 1)
         let accepted = (0..<2_000).filter { (try? sealed.decrypt(passphrase: "wrong \($0)")) != nil }
         #expect(accepted.isEmpty, "accepted: \(accepted)")
+    }
+
+    /// The resident-code secret is sealed the same way but is 32 raw octets, not a
+    /// PrivateKeyInfo: it opens under its passphrase, and no wrong one opens it.
+    @Test func theResidentCodeSecretOpensOnlyUnderItsPassphrase() throws {
+        let dir = try ExternalTool.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let made = try ResidentCodeHasher(directory: dir, passphrase: "s3cret", createIfMissing: true, iterations: 1)
+        let reopened = try ResidentCodeHasher(directory: dir, passphrase: "s3cret", createIfMissing: false, iterations: 1)
+        let code = try #require(ResidentCode("12345678901"))
+        #expect(made.hash(code) == reopened.hash(code))
+        let opened = (0..<1_000).filter { (try? ResidentCodeHasher(directory: dir, passphrase: "wrong \($0)", createIfMissing: false)) != nil }
+        #expect(opened.isEmpty, "opened by: \(opened)")
     }
 
     @Test func openSSLDecryptsWhatWeWrite() throws {
