@@ -23,8 +23,10 @@ import NIOCore
 /// requests are rate limited and audited.
 ///
 /// With an open responder, GETs of a pre-signed response in memory are answered before this,
-/// on the event loop (``EventLoopResponder``); this answers the rest, and every POST. A middleware at the head of the chain rather than routes: OCSP
-/// requests come by the thousand a second, and skipping the route lookup (a trie walk over a long base64 path),
+/// on the event loop (``EventLoopResponder``); this answers the rest, and every POST.
+///
+/// A middleware at the head of the chain rather than routes: OCSP requests come by the
+/// thousand a second, and skipping the route lookup (a trie walk over a long base64 path),
 /// request logging, JSON errors and operator authentication, none of which an OCSP answer
 /// needs, was about a tenth of the cost of each in a profile (perf) under wrk.
 struct OCSPMiddleware<Context: RequestContext>: RouterMiddleware {

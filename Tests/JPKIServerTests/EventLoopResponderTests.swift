@@ -127,6 +127,32 @@ struct EventLoopResponderTests {
         }
     }
 
+    /// A lookup whose audit line cannot be committed is not answered: a 500 with the service's
+    /// JSON error, on the event loop as through the router, and nothing disclosed or recorded.
+    @Test func aLookupThatCannotBeAuditedIsNotAnswered() async throws {
+        try await withScene { scene, port in
+            // Another process makes the audit log refuse every new entry.
+            let database = scene.service.directory.appendingPathComponent("jpki-ca.sqlite").path
+            let refused = try await ExternalTool.runOffPool("python3", ["-c", """
+                import sqlite3, sys
+                db = sqlite3.connect(sys.argv[1])
+                db.execute("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+                db.commit()
+                """, database])
+            #expect(refused.status == 0, "\(refused.stderr)")
+            let before = try scene.service.runtime.database.recentAuditEntries(limit: 50).count
+            let lookup = "GET \(scene.validityPath) HTTP/1.1\r\n\(Scene.host)\r\n\(Scene.verifier)"
+            // The first on the event loop; the second, behind /health, through the router.
+            let answers = try await pipelined(port, [lookup, "GET /health HTTP/1.1\r\n\(Scene.host)", lookup + "\r\nConnection: close"])
+            #expect(answers.map(\.status) == [500, 200, 500])
+            for answer in [answers[0], answers[2]] {
+                #expect((answer.json["error"] as? [String: Any])?["code"] as? String == "internal_error")
+                #expect(!answer.body.contains(scene.serial))
+            }
+            #expect(try scene.service.runtime.database.recentAuditEntries(limit: 50).count == before)
+        }
+    }
+
     /// An answer given on the event loop is sent before the connection ends: when its request
     /// asks to close, and when the client has shut its side down meanwhile.
     @Test func answersOnTheEventLoopOutliveTheConnectionsEnd() async throws {

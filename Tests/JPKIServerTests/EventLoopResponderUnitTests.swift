@@ -74,6 +74,13 @@ struct EventLoopResponderUnitTests {
             return bodies
         }
 
+        /// Sends `/now` and expects it answered here, not passed on.
+        func expectAnsweredNow() throws {
+            try send("/now")
+            #expect(try passedOn().isEmpty)
+            #expect(try answered() == ["now"])
+        }
+
         /// Drops the router's responses written so far.
         func drainRouterResponses() throws {
             while try channel.readOutbound(as: HTTPResponsePart.self) != nil {}
@@ -104,10 +111,7 @@ struct EventLoopResponderUnitTests {
     }
 
     @Test func anAnswerNowIsWrittenAndItsRequestNotPassedOn() throws {
-        let scene = try scene()
-        try scene.send("/now")
-        #expect(try scene.passedOn().isEmpty)
-        #expect(try scene.answered() == ["now"])
+        try scene().expectAnsweredNow()
     }
 
     @Test func nothingIsAnsweredAheadOfARequestPassedOn() throws {
@@ -119,9 +123,7 @@ struct EventLoopResponderUnitTests {
         try scene.routerResponds()
         try scene.routerResponds()
         try scene.drainRouterResponses()
-        try scene.send("/now")
-        #expect(try scene.passedOn().isEmpty)
-        #expect(try scene.answered() == ["now"])
+        try scene.expectAnsweredNow()
     }
 
     @Test func aResponseWithoutARequestDoesNotStopAnswers() throws {
@@ -129,9 +131,7 @@ struct EventLoopResponderUnitTests {
         // As Hummingbird's 400 for a request it could not parse.
         try scene.routerResponds()
         try scene.drainRouterResponses()
-        try scene.send("/now")
-        #expect(try scene.passedOn().isEmpty)
-        #expect(try scene.answered() == ["now"])
+        try scene.expectAnsweredNow()
     }
 
     @Test func whatArrivesBehindAnAwaitedAnswerWaitsForIt() throws {
