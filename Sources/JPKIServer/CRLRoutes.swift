@@ -122,17 +122,37 @@ enum HTTPDate {
         return formatter
     }()
     private static let lock = NSLock()
-    private static let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
-    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    /// 1970-01-01 was a Thursday.
+    private static let weekdays = Array("ThuFriSatSunMonTueWed".utf8)
+    private static let months = Array("JanFebMarAprMayJunJulAugSepOctNovDec".utf8)
 
+    /// Written octet by octet into the string's own storage: an open responder formats two
+    /// (Expires, Last-Modified) for every GET it answers.
     static func format(_ seconds: Int64) -> String {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let second = Int(seconds - days * 86_400)
         let date = CalendarDate(daysSinceEpoch: days)
-        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        let weekday = weekdays[Int(((days % 7) + 7) % 7)]
-        return "\(weekday), \(two(date.day)) \(months[date.month - 1]) \(date.year) "
-            + "\(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60)) GMT"
+        let weekday = Int(((days % 7) + 7) % 7)
+        return String(unsafeUninitializedCapacity: 29) { text in
+            var at = 0
+            func put(_ byte: UInt8) { text[at] = byte; at += 1 }
+            func put(_ table: [UInt8], _ index: Int) { for offset in 0..<3 { put(table[3 * index + offset]) } }
+            func put(_ number: Int, digits: Int) {
+                var divisor = 1
+                for _ in 1..<digits { divisor *= 10 }
+                while divisor > 0 { put(UInt8(ascii: "0") + UInt8(number / divisor % 10)); divisor /= 10 }
+            }
+            put(weekdays, weekday)
+            put(UInt8(ascii: ",")); put(UInt8(ascii: " "))
+            put(date.day, digits: 2); put(UInt8(ascii: " "))
+            put(months, date.month - 1); put(UInt8(ascii: " "))
+            put(date.year, digits: 4); put(UInt8(ascii: " "))
+            put(second / 3600, digits: 2); put(UInt8(ascii: ":"))
+            put(second / 60 % 60, digits: 2); put(UInt8(ascii: ":"))
+            put(second % 60, digits: 2)
+            for byte in " GMT".utf8 { put(byte) }
+            return at
+        }
     }
 
     static func parse(_ text: String) -> Int64? {

@@ -118,17 +118,19 @@ extension APIRoutes {
     /// responder is open and the answer is a pre-signed response in memory; nil otherwise, and
     /// ``OCSPMiddleware`` answers.
     static func ocspAnswer(to request: HTTPRequest, ocsp: OCSPService) -> EventLoopAnswer? {
+        // A query string ('?' or "%3F" is not base64) is not a request the responder knows: the
+        // router answers it.
         guard request.method == .get, ocsp.settings.accessMode == .open, let path = request.path,
-              path.hasPrefix("/ocsp/"), !path.utf8.contains(UInt8(ascii: "?")),
-              let der = OCSPGetPath.decode(path.dropFirst(6)) else { return nil }
+              path.hasPrefix("/ocsp/") else { return nil }
         let now = Date()
-        guard let answer = ocsp.responder.respondFromMemory(to: der[...], at: now), let presigned = answer.presigned else { return nil }
+        guard let presigned = ocsp.responder.presignedFromMemory(get: path, requestStart: path.utf8.index(path.startIndex, offsetBy: 6),
+                                                                 at: now) else { return nil }
         var headers = OCSPCaching.headers(presigned, at: Int64(now.timeIntervalSince1970), maxAge: ocsp.settings.httpMaxAge, shared: true)
         if isFresh(request.headerFields, etag: presigned.entityTag, lastModified: presigned.thisUpdate) {
             return .now(EventLoopResponse(head: HTTPResponse(status: .notModified, headerFields: headers), body: nil))
         }
         headers[.contentType] = "application/ocsp-response"
-        return .now(EventLoopResponse(head: HTTPResponse(status: .ok, headerFields: headers), body: ByteBuffer(bytes: answer.body)))
+        return .now(EventLoopResponse(head: HTTPResponse(status: .ok, headerFields: headers), body: ByteBuffer(bytes: presigned.responseBytes())))
     }
 }
 
@@ -150,35 +152,4 @@ enum OCSPCaching {
 
 extension OCSPAnswer {
     static let malformed = OCSPAnswer.failure(.malformedRequest)
-}
-
-/// The path of an OCSP GET request (RFC 6960 Appendix A.1): the DER request, base64-encoded,
-/// then URL-encoded. Percent-escapes are decoded first; '+' is base64's, not a space; missing
-/// '=' padding is tolerated, as some clients drop it.
-enum OCSPGetPath {
-    static func decode(_ path: Substring) -> [UInt8]? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(path.utf8.count)
-        var iterator = path.utf8.makeIterator()
-        while let byte = iterator.next() {
-            if byte == UInt8(ascii: "%") {
-                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
-                bytes.append(high << 4 | low)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        while bytes.count % 4 != 0 { bytes.append(UInt8(ascii: "=")) }
-        guard !bytes.isEmpty, let data = Data(base64Encoded: Data(bytes)) else { return nil }
-        return Array(data)
-    }
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
 }

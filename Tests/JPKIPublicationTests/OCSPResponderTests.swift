@@ -130,6 +130,43 @@ struct OCSPResponderTests {
         #expect(scene.ocsp.responder.respond(to: try mixed.serializedBytes()[...]).status == .unauthorized)
     }
 
+    /// A GET path (RFC 6960 Appendix A.1) is decoded once and then known by its cache key: asked
+    /// again, it gets the response the cache holds now, not the one it got first.
+    @Test func aGetPathIsAnsweredFromMemoryWithTheCurrentResponse() async throws {
+        let scene = try await scene()
+        defer { scene.service.remove() }
+        try await scene.ocsp.refresher.pass()
+        func path(_ request: ArraySlice<UInt8>, padded: Bool = true) -> String {
+            var base64 = Data(request).base64EncodedString()
+            if !padded { base64 = String(base64.prefix { $0 != "=" }) }
+            return "/ocsp/" + base64.replacingOccurrences(of: "/", with: "%2F").replacingOccurrences(of: "+", with: "%2B")
+                .replacingOccurrences(of: "=", with: "%3D")
+        }
+        func fromMemory(_ path: String) -> PresignedResponse? {
+            scene.ocsp.responder.presignedFromMemory(get: path, requestStart: path.index(path.startIndex, offsetBy: 6))
+        }
+        let certificate = scene.issued[0]
+        let get = path(try scene.request(certificate))
+        let first = try #require(fromMemory(get))
+        #expect(first === scene.ocsp.responder.respond(to: try scene.request(certificate)).presigned)
+        #expect(fromMemory(get) === first)
+        try await scene.change(certificate, .hold)
+        try await scene.ocsp.refresher.pass()
+        guard case .revoked(_, .certificateHold)? = fromMemory(get)?.status else {
+            Issue.record("a path asked before the hold gets the held response"); return
+        }
+        #expect(fromMemory(path(try scene.request(certificate), padded: false))?.status == fromMemory(get)?.status)
+        // Only RFC 5019 requests to our issuers are answered from memory.
+        var foreign = scene.issuer.certID(serial: Array(certificate.certificate.serialNumber.bytes)[...])
+        foreign.issuerNameHash = ArraySlice(repeating: 9, count: 20)
+        for other in [try scene.request(certificate, nonce: [0x04, 0x02, 0x01, 0x02]), try scene.request(certificate, hash: .sha256),
+                      try OCSPRequest(certIDs: [foreign]).serializedBytes()[...], Array("GET / HTTP/1.1".utf8)[...]] {
+            #expect(fromMemory(path(other)) == nil)
+            #expect(fromMemory(path(other)) == nil)
+        }
+        #expect(fromMemory("/ocsp/%zz") == nil)
+    }
+
     @Test func anUnreadableStoreAnswersTryLater() async throws {
         let scene = try await scene()
         defer { scene.service.remove() }

@@ -68,11 +68,14 @@ public final class OCSPResponder: Sendable {
     let cache: OCSPResponseCache
     let signer: OCSPSigner
     let issuers: [OCSPIssuer]
+    let getPaths: OCSPGetPaths
     let logger: Logger
 
-    init(database: CertificateDatabase, cache: OCSPResponseCache, signer: OCSPSigner, issuers: [OCSPIssuer], logger: Logger) {
+    init(database: CertificateDatabase, cache: OCSPResponseCache, getPaths: OCSPGetPaths, signer: OCSPSigner,
+         issuers: [OCSPIssuer], logger: Logger) {
         self.database = database
         self.cache = cache
+        self.getPaths = getPaths
         self.signer = signer
         self.issuers = issuers
         self.logger = logger
@@ -107,18 +110,29 @@ public final class OCSPResponder: Sendable {
         }
     }
 
-    /// The answer to an RFC 5019 request (one SHA-1 CertID, no nonce) whose fresh pre-signed
-    /// response is in memory, or nil for any other request: an answer that touches neither the
-    /// store nor a key, so that it can be given on a network thread. ``respond(to:at:)``
-    /// answers everything else, and gives the same answer to this.
-    public func respondFromMemory(to requestBytes: ArraySlice<UInt8>, at date: Date = Date()) -> OCSPAnswer? {
+    /// The fresh pre-signed response in memory that answers `GET path` (RFC 6960 Appendix A.1),
+    /// whose URL-encoded base64 request starts at `requestStart`, or nil: the answer to an
+    /// RFC 5019 request (one SHA-1 CertID, no nonce) that touches neither the store nor a key,
+    /// so that it can be given on a network thread. ``respond(to:at:)`` answers every request,
+    /// and gives the same answer to this one.
+    public func presignedFromMemory(get path: String, requestStart: String.Index, at date: Date = Date()) -> PresignedResponse? {
+        let key: OCSPResponseCache.Key
+        if let known = getPaths.key(for: path) {
+            key = known
+        } else {
+            guard let der = OCSPGetPath.decode(path[requestStart...]), let decoded = cacheKey(of: der[...]) else { return nil }
+            getPaths.remember(path, names: decoded)
+            key = decoded
+        }
+        return fresh(cache.response(for: key), now: Int64(date.timeIntervalSince1970))
+    }
+
+    /// The cache key of an RFC 5019 request to one of our issuers, or nil for any other request.
+    private func cacheKey(of requestBytes: ArraySlice<UInt8>) -> OCSPResponseCache.Key? {
         guard let request = try? OCSPRequest(derEncoded: requestBytes), request.certIDs.count == 1, request.nonce == nil,
               request.certIDs[0].hashAlgorithm == .sha1,
-              let index = issuers.firstIndex(where: { $0.issued(request.certIDs[0]) }),
-              let key = OCSPResponseCache.Key(ca: index, serial: request.certIDs[0].serialNumber),
-              let presigned = fresh(cache.response(for: key), now: Int64(date.timeIntervalSince1970)) else { return nil }
-        return OCSPAnswer(body: presigned.responseBytes(), status: .successful, presigned: presigned, ca: issuers[index].ca,
-                          certIDs: request.certIDs, statuses: [presigned.status])
+              let index = issuers.firstIndex(where: { $0.issued(request.certIDs[0]) }) else { return nil }
+        return OCSPResponseCache.Key(ca: index, serial: request.certIDs[0].serialNumber)
     }
 
     /// `response`, unless it is within ``staleMargin`` of its nextUpdate.
@@ -219,6 +233,7 @@ public struct OCSPService: Sendable {
         refresher = try OCSPRefresher(
             database: runtime.database, dataDirectory: dataDirectory, responders: responders, signer: signer, cache: cache,
             cacheKeys: Dictionary(uniqueKeysWithValues: issuers.enumerated().map { ($1.ca, $0) }), logger: logger)
-        responder = OCSPResponder(database: runtime.database, cache: cache, signer: signer, issuers: issuers, logger: logger)
+        responder = OCSPResponder(database: runtime.database, cache: cache, getPaths: OCSPGetPaths(capacity: settings.cacheEntries),
+                                  signer: signer, issuers: issuers, logger: logger)
     }
 }

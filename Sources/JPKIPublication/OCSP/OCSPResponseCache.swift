@@ -1,12 +1,9 @@
 import Synchronization
 
-/// The pre-signed responses kept in memory: a bounded map from (CA, serial) to response,
-/// evicting by the CLOCK algorithm (second chance), so that a responder for millions of
-/// certificates holds the ones asked for most in a fixed amount of memory (about 350 bytes
-/// per entry) and reads the rest from the store.
-///
-/// Sharded by key hash, one lock per shard, so that the event-loop threads rarely wait on
-/// each other or on the refresher.
+/// The pre-signed responses kept in memory: a bounded map from (CA, serial) to response
+/// (a ``ClockCache``), so that a responder for millions of certificates holds the ones asked
+/// for most in a fixed amount of memory (about 350 bytes per entry) and reads the rest from
+/// the store.
 public final class OCSPResponseCache: Sendable {
     /// A CA's index among the responder's issuers and a serial of up to 20 octets (RFC 5280
     /// §4.1.2.2), packed into fixed-width integers: hashing it allocates nothing.
@@ -33,19 +30,7 @@ public final class OCSPResponseCache: Sendable {
         }
     }
 
-    private final class Shard: Sendable {
-        struct State {
-            var index: [Key: Int] = [:]
-            var keys: [Key] = []
-            var values: [PresignedResponse] = []
-            var referenced: [Bool] = []
-            var hand = 0
-        }
-        let state = Mutex(State())
-    }
-
-    private let shards: [Shard]
-    private let shardCapacity: Int
+    private let entries: ClockCache<Key, PresignedResponse>
     private let publications = Mutex<UInt64>(0)
 
     /// Advanced each time the signer publishes. A reader that found nothing here notes it,
@@ -59,56 +44,19 @@ public final class OCSPResponseCache: Sendable {
     }
 
     public init(capacity: Int, shards count: Int = 16) {
-        shards = (0..<count).map { _ in Shard() }
-        shardCapacity = max(1, (capacity + count - 1) / count)
-    }
-
-    private func shard(_ key: Key) -> Shard {
-        shards[Int(UInt(bitPattern: key.hashValue) % UInt(shards.count))]
+        entries = ClockCache(capacity: capacity, shards: count)
     }
 
     public func response(for key: Key) -> PresignedResponse? {
-        shard(key).state.withLock { state in
-            guard let slot = state.index[key] else { return nil }
-            state.referenced[slot] = true
-            return state.values[slot]
-        }
+        entries.value(for: key)
     }
 
     /// Stores `response`. With `unlessNewer`, a response already cached with a thisUpdate as
     /// late is kept: a lookup in the store must not replace what the signer has just put here
     /// (see also ``generation``).
     public func store(_ response: PresignedResponse, for key: Key, unlessNewer: Bool = false) {
-        let capacity = shardCapacity
-        shard(key).state.withLock { state in
-            if let slot = state.index[key] {
-                if unlessNewer, state.values[slot].thisUpdate >= response.thisUpdate { return }
-                state.values[slot] = response
-                return
-            }
-            if state.keys.count < capacity {
-                state.index[key] = state.keys.count
-                state.keys.append(key)
-                state.values.append(response)
-                state.referenced.append(false)
-                return
-            }
-            // Second chance: pass over recently read entries, clearing their mark, and evict
-            // the first one not read since the hand last passed.
-            while state.referenced[state.hand] {
-                state.referenced[state.hand] = false
-                state.hand = (state.hand + 1) % capacity
-            }
-            let slot = state.hand
-            state.index.removeValue(forKey: state.keys[slot])
-            state.index[key] = slot
-            state.keys[slot] = key
-            state.values[slot] = response
-            state.hand = (slot + 1) % capacity
-        }
+        entries.store(response, for: key) { existing in unlessNewer && existing.thisUpdate >= response.thisUpdate }
     }
 
-    public var count: Int {
-        shards.reduce(0) { total, shard in total + shard.state.withLock { $0.keys.count } }
-    }
+    public var count: Int { entries.count }
 }
