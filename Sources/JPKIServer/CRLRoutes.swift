@@ -127,8 +127,10 @@ enum HTTPDate {
     private static let months = Array("JanFebMarAprMayJunJulAugSepOctNovDec".utf8)
 
     /// Written octet by octet into the string's own storage: an open responder formats two
-    /// (Expires, Last-Modified) for every GET it answers.
-    static func format(_ seconds: Int64) -> String {
+    /// (Expires, Last-Modified) for every GET it answers. An IMF-fixdate's year has four
+    /// digits: times outside years 0000–9999 are clamped.
+    static func format(_ time: Int64) -> String {
+        let seconds = min(max(time, -62_167_219_200), 253_402_300_799)
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let second = Int(seconds - days * 86_400)
         let date = CalendarDate(daysSinceEpoch: days)

@@ -118,8 +118,8 @@ extension APIRoutes {
     /// responder is open and the answer is a pre-signed response in memory; nil otherwise, and
     /// ``OCSPMiddleware`` answers.
     static func ocspAnswer(to request: HTTPRequest, ocsp: OCSPService) -> EventLoopAnswer? {
-        // A query string ('?' or "%3F" is not base64) is not a request the responder knows: the
-        // router answers it.
+        // '?' and "%3F" are not base64: a path with a query string fails to decode here, and
+        // the middleware, which reads the path without it, answers.
         guard request.method == .get, ocsp.settings.accessMode == .open, let path = request.path,
               path.hasPrefix("/ocsp/") else { return nil }
         let now = Date()

@@ -4,7 +4,7 @@ import JPKIAuthority
 import JPKIConfiguration
 import JPKIEnrollment
 import JPKIProfile
-import JPKIPublication
+@testable import JPKIPublication
 import JPKIStore
 import JPKITestSupport
 import Testing
@@ -147,24 +147,36 @@ struct OCSPResponderTests {
         }
         let certificate = scene.issued[0]
         let get = path(try scene.request(certificate))
+        let paths = scene.ocsp.responder.getPaths
         let first = try #require(fromMemory(get))
         #expect(first === scene.ocsp.responder.respond(to: try scene.request(certificate)).presigned)
+        #expect(paths.count == 1)
         #expect(fromMemory(get) === first)
+        #expect(paths.count == 1)
         try await scene.change(certificate, .hold)
         try await scene.ocsp.refresher.pass()
         guard case .revoked(_, .certificateHold)? = fromMemory(get)?.status else {
             Issue.record("a path asked before the hold gets the held response"); return
         }
         #expect(fromMemory(path(try scene.request(certificate), padded: false))?.status == fromMemory(get)?.status)
-        // Only RFC 5019 requests to our issuers are answered from memory.
+        #expect(paths.count == 2)
+        // Only RFC 5019 requests to our issuers are answered from memory, and only they are remembered.
         var foreign = scene.issuer.certID(serial: Array(certificate.certificate.serialNumber.bytes)[...])
         foreign.issuerNameHash = ArraySlice(repeating: 9, count: 20)
+        let unknown = scene.issuer.certID(serial: [0x7F, 1, 2, 3, 4, 5, 6, 7])
         for other in [try scene.request(certificate, nonce: [0x04, 0x02, 0x01, 0x02]), try scene.request(certificate, hash: .sha256),
-                      try OCSPRequest(certIDs: [foreign]).serializedBytes()[...], Array("GET / HTTP/1.1".utf8)[...]] {
-            #expect(fromMemory(path(other)) == nil)
+                      try OCSPRequest(certIDs: [foreign]).serializedBytes()[...], try OCSPRequest(certIDs: [unknown]).serializedBytes()[...],
+                      Array("GET / HTTP/1.1".utf8)[...]] {
             #expect(fromMemory(path(other)) == nil)
         }
+        // A query string is not base64: the router answers it.
+        #expect(fromMemory(get + "?x=1") == nil && fromMemory(get + "%3F") == nil)
         #expect(fromMemory("/ocsp/%zz") == nil)
+        // Every character escaped: the same request, answered, but too long a path to keep.
+        let escaped = "/ocsp/" + Data(try scene.request(certificate)).base64EncodedString().utf8
+            .map { String(format: "%%%02X", $0) }.joined()
+        #expect(fromMemory(escaped)?.status == fromMemory(get)?.status)
+        #expect(paths.count == 2)
     }
 
     @Test func anUnreadableStoreAnswersTryLater() async throws {

@@ -40,6 +40,7 @@ final class ClockCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     }
 
     /// Stores `value`, unless an entry already there is one that `keeps` says must stay.
+    /// `keeps` runs under the shard's lock: it must not use the cache.
     func store(_ value: Value, for key: Key, unlessKept keeps: (_ existing: Value) -> Bool = { _ in false }) {
         let capacity = shardCapacity
         shard(key).state.withLock { state in

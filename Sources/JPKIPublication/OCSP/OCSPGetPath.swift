@@ -38,21 +38,52 @@ public enum OCSPGetPath {
 /// in memory). A path maps to one request, so to one key, for good: what changes is only the
 /// response under that key, which is looked up each time.
 ///
-/// Bounded like the response cache (a ``ClockCache`` of as many entries, up to about 250 bytes
-/// each with the path), and filled only with paths that decoded to a request this responder
-/// answers from memory, so garbage cannot crowd it.
+/// Bounded like the response cache (a ``ClockCache`` of as many entries), and in bytes: only
+/// paths of at most ``longestPath`` octets are kept, about 300 bytes an entry with the map's
+/// own share. A client can add entries only with requests answered from memory, so the worst it
+/// can do is churn the map back to decoding every request.
 final class OCSPGetPaths: Sendable {
-    private let keys: ClockCache<String, OCSPResponseCache.Key>
+    /// An RFC 5019 request with a 20-octet serial (RFC 5280 §4.1.2.2) is 87 octets, 116 in
+    /// base64; with its '/', '+' and '=' escaped, as clients do, the path rarely passes 140. A
+    /// longer path (everything escaped, or a request padded with extensions) is decoded each time.
+    static let longestPath = 160
+
+    /// A path compared and hashed by its octets (a `String` compares by Unicode canonical
+    /// equivalence), its hash computed once: it picks the shard and the slot.
+    struct Path: Hashable, Sendable {
+        let text: String
+        let hash: Int
+
+        init(_ text: String) {
+            self.text = text
+            var hasher = Hasher()
+            if text.utf8.withContiguousStorageIfAvailable({ hasher.combine(bytes: UnsafeRawBufferPointer($0)) }) == nil {
+                for byte in text.utf8 { hasher.combine(byte) }
+            }
+            hash = hasher.finalize()
+        }
+
+        static func == (left: Path, right: Path) -> Bool {
+            left.hash == right.hash && left.text.utf8.elementsEqual(right.text.utf8)
+        }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+    }
+
+    private let keys: ClockCache<Path, OCSPResponseCache.Key>
 
     init(capacity: Int) {
         keys = ClockCache(capacity: capacity, shards: 16)
     }
 
-    func key(for path: String) -> OCSPResponseCache.Key? {
+    func key(for path: Path) -> OCSPResponseCache.Key? {
         keys.value(for: path)
     }
 
-    func remember(_ path: String, names key: OCSPResponseCache.Key) {
+    func remember(_ path: Path, names key: OCSPResponseCache.Key) {
+        guard path.text.utf8.count <= Self.longestPath else { return }
         keys.store(key, for: path)
     }
+
+    var count: Int { keys.count }
 }

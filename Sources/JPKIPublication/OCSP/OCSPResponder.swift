@@ -116,15 +116,13 @@ public final class OCSPResponder: Sendable {
     /// so that it can be given on a network thread. ``respond(to:at:)`` answers every request,
     /// and gives the same answer to this one.
     public func presignedFromMemory(get path: String, requestStart: String.Index, at date: Date = Date()) -> PresignedResponse? {
-        let key: OCSPResponseCache.Key
-        if let known = getPaths.key(for: path) {
-            key = known
-        } else {
-            guard let der = OCSPGetPath.decode(path[requestStart...]), let decoded = cacheKey(of: der[...]) else { return nil }
-            getPaths.remember(path, names: decoded)
-            key = decoded
-        }
-        return fresh(cache.response(for: key), now: Int64(date.timeIntervalSince1970))
+        let now = Int64(date.timeIntervalSince1970)
+        let remembered = OCSPGetPaths.Path(path)
+        if let key = getPaths.key(for: remembered) { return fresh(cache.response(for: key), now: now) }
+        guard let der = OCSPGetPath.decode(path[requestStart...]), let key = cacheKey(of: der[...]),
+              let presigned = fresh(cache.response(for: key), now: now) else { return nil }
+        getPaths.remember(remembered, names: key)
+        return presigned
     }
 
     /// The cache key of an RFC 5019 request to one of our issuers, or nil for any other request.
