@@ -149,7 +149,7 @@ public enum APIRoutes {
                   notBefore: cert.certificate.notValidBefore, notAfter: cert.certificate.notValidAfter,
                   crlPartition: cert.partition.id,
                   supersedes: cert.supersedes.map { .init(issuer: $0.ca, serial: $0.serial) },
-                  certificate: try cert.certificate.serializeAsPEM().pemString)
+                  certificate: PEMDocument(type: "CERTIFICATE", derBytes: cert.der).text)
         }))
     }
 
@@ -232,7 +232,7 @@ public enum APIRoutes {
 
     static func certificateResponse(_ certificate: Certificate, pem: Bool) throws -> Response {
         if pem {
-            let text = try certificate.serializeAsPEM().pemString + "\n"
+            let text = try certificate.serializeAsPEM().text + "\n"
             return Response(status: .ok, headers: [.contentType: "application/x-pem-file"],
                             body: .init(byteBuffer: ByteBuffer(string: text)))
         }

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
+import JPKIAuthority
 import JPKIEnrollment
 import JPKIProfile
 import Logging
+import SwiftASN1
 
 struct Issue: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -53,7 +55,7 @@ struct Issue: AsyncParsableCommand {
         for cert in issued {
             let file = URL(fileURLWithPath: out)
                 .appendingPathComponent("\(cert.ca.description.replacingOccurrences(of: "/", with: "-"))-\(cert.serialHex).pem")
-            try Data((try cert.certificate.serializeAsPEM().pemString + "\n").utf8).write(to: file)
+            try Data((PEMDocument(type: "CERTIFICATE", derBytes: cert.der).text + "\n").utf8).write(to: file)
             let superseded = cert.supersedes.map { " (supersedes \($0.ca) \($0.serial))" } ?? ""
             print("\(cert.kind) \(cert.ca) serial \(cert.serialHex) until \(cert.certificate.notValidAfter)\(superseded) -> \(file.path)")
         }
