@@ -25,7 +25,9 @@ struct OCSPBenchmark: AsyncParsableCommand {
             script), as do `openssl ocsp -multi 2` (from an index.txt of every certificate, with \
             a P-256 delegated responder like ours) and `cfssl ocspserve` (serving our pre-signed \
             responses of the same certificates). Last, the JSON validity endpoint with a \
-            verifier's credential (every answer audited). wrk runs on the same two cores.
+            verifier's credential (every answer audited). wrk runs on the same two cores. Each \
+            responder is measured once a round, in turn, for --rounds rounds, and the ratios \
+            are printed for each round and for the mean rates.
             """)
 
     @Option(help: "Certificates to populate and pre-sign.")
@@ -36,6 +38,9 @@ struct OCSPBenchmark: AsyncParsableCommand {
 
     @Option(help: "Seconds of load per responder, after a warm-up of half that, longer if needed for a full pass over the requests (so that a responder's caches are as in steady state).")
     var seconds: Int = 20
+
+    @Option(help: "Rounds: each responder is measured once a round, all in turn, so that a drift in the machine's speed falls on each of them alike.")
+    var rounds: Int = 2
 
     @Option(help: "wrk connections.")
     var connections: Int = 32
@@ -118,67 +123,85 @@ struct OCSPBenchmark: AsyncParsableCommand {
                     length = min(Self.longestWarmUp, Int((Double(length) * 1.2 * Double(sample.count) / Double(max(1, run.requests))).rounded(.up)))
                 }
             }
+            let stolen = StolenTime()
             let result = try await WrkLoad(paths: paths, connections: connections, threads: threads, seconds: seconds,
                                            headers: headers, postPath: postPath).run(against: url)
             print("  " + name.padding(toLength: 40, withPad: " ", startingAt: 0) + String(format: "%9.0f req/s   p50 %6.2f ms   p99 %7.2f ms   %d requests, %d failed",
                          result.requestsPerSecond, result.p50Milliseconds, result.p99Milliseconds,
-                         result.requests, result.failures))
+                         result.requests, result.failures) + (stolen.percent.map { String(format: "   steal %.0f %%", $0) } ?? ""))
             return (name, result)
         }
-        print("wrk -t\(threads) -c\(connections) -d\(seconds)s over \(sample.count) distinct requests:")
-        var results: [String: WrkResult] = [:]
-        do {
-            let port = 18_400
-            // Absolute: the child runs in the log's directory.
-            let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
-            let server = PeerProcess(name: "jpki-ca serve", tool: executable, arguments: [
-                "serve", "--config", config.path, "--data", data.path, "--port", "\(port)",
-            ], port: port, log: peer.appendingPathComponent("jpki-ca-serve.log"))
-            try await server.start()
-            defer { server.stop() }
+        print("wrk -t\(threads) -c\(connections) -d\(seconds)s over \(sample.count) distinct requests, \(rounds) rounds:")
+        // Ours and cfssl run through every round (idle while another is measured); each
+        // openssl run gets a fresh process and no warm-up: OpenSSL 3.0 wedges a process on a
+        // connection closed before its request, which the end of every wrk run leaves behind
+        // (see OpenSSLOCSPResponder).
+        let port = 18_400
+        // Absolute: the child runs in the log's directory.
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+        let server = PeerProcess(name: "jpki-ca serve", tool: executable, arguments: [
+            "serve", "--config", config.path, "--data", data.path, "--port", "\(port)",
+        ], port: port, log: peer.appendingPathComponent("jpki-ca-serve.log"))
+        try await server.start()
+        defer { server.stop() }
+        let cfssl = CFSSLOCSPResponder(responsesFile: peer.appendingPathComponent("cfssl-responses.txt"), port: 18_403)
+        try await cfssl.start()
+        defer { cfssl.stop() }
+        var rounds: [[String: WrkResult]] = []
+        for round in 1...max(1, self.rounds) {
+            print(" round \(round):")
+            var results: [String: WrkResult] = [:]
             for (name, paths, headers, postPath) in [
                 ("jpki-ca GET /ocsp", files.ours, [String: String](), "/"),
                 ("jpki-ca POST /ocsp", files.post, ["Content-Type": "application/ocsp-request"], "/ocsp"),
                 ("jpki-ca GET /v1/validity", files.validity, ["Authorization": "Bearer \(Self.credential)"], "/"),
             ] {
-                let (key, result) = try await measure(name, paths, on: port, headers: headers, postPath: postPath)
+                let (key, result) = try await measure(name, paths, on: port, headers: headers, postPath: postPath, warmUp: round == 1)
                 results[key] = result
             }
-            print("  jpki-ca serve peak RSS: \(PeakMemory.residentBytes(of: server.process.processIdentifier) >> 20) MiB")
-        }
-        // openssl ocsp signs every response. Each run gets a fresh responder and no warm-up:
-        // OpenSSL 3.0 wedges a process on a connection closed before its request, which the end
-        // of every wrk run leaves behind (see OpenSSLOCSPResponder).
-        for (name, certificate, key, port) in [
-            ("openssl ocsp -multi 2 (CA key, RSA)", "ca.pem", "ca.key", 18_401),
-            ("openssl ocsp -multi 2 (P-256 delegated)", "responder.pem", "responder.key", 18_402),
-        ] {
-            let responder = OpenSSLOCSPResponder(directory: peer, index: peer.appendingPathComponent("index.txt"),
-                                                 caCertificate: peer.appendingPathComponent("ca.pem"),
-                                                 responderCertificate: peer.appendingPathComponent(certificate),
-                                                 responderKey: peer.appendingPathComponent(key), port: port, validityMinutes: 60)
-            try await responder.start()
-            defer { responder.stop() }
-            let (key, result) = try await measure(name, files.root, on: port, warmUp: false)
-            results[key] = result
-        }
-        do {
-            let responder = CFSSLOCSPResponder(responsesFile: peer.appendingPathComponent("cfssl-responses.txt"), port: 18_403)
-            try await responder.start()
-            defer { responder.stop() }
+            for (name, certificate, key, port) in [
+                ("openssl ocsp -multi 2 (CA key, RSA)", "ca.pem", "ca.key", 18_401),
+                ("openssl ocsp -multi 2 (P-256 delegated)", "responder.pem", "responder.key", 18_402),
+            ] {
+                let responder = OpenSSLOCSPResponder(directory: peer, index: peer.appendingPathComponent("index.txt"),
+                                                     caCertificate: peer.appendingPathComponent("ca.pem"),
+                                                     responderCertificate: peer.appendingPathComponent(certificate),
+                                                     responderKey: peer.appendingPathComponent(key), port: port, validityMinutes: 60)
+                try await responder.start()
+                defer { responder.stop() }
+                let (key, result) = try await measure(name, files.root, on: port, warmUp: false)
+                results[key] = result
+            }
             // cfssl 1.2.0 answers POST only (see CFSSLOCSPResponder).
-            let (key, result) = try await measure("cfssl ocspserve POST", files.post, on: 18_403)
+            let (key, result) = try await measure("cfssl ocspserve POST", files.post, on: 18_403, warmUp: round == 1)
             results[key] = result
+            Self.printRatios(results, label: "round \(round)")
+            rounds.append(results)
         }
+        print("  jpki-ca serve peak RSS: \(PeakMemory.residentBytes(of: server.process.processIdentifier) >> 20) MiB")
+        if rounds.count > 1 {
+            // Each round's runs are of equal length: the mean rate is the whole run's.
+            var mean: [String: WrkResult] = [:]
+            for name in rounds[0].keys {
+                let runs = rounds.map { $0[name]! }
+                mean[name] = WrkResult(requestsPerSecond: runs.map(\.requestsPerSecond).reduce(0, +) / Double(runs.count),
+                                       p50Milliseconds: runs.map(\.p50Milliseconds).max()!, p99Milliseconds: runs.map(\.p99Milliseconds).max()!,
+                                       requests: runs.map(\.requests).reduce(0, +), failures: runs.map(\.failures).reduce(0, +))
+            }
+            Self.printRatios(mean, label: "all rounds (mean rates, worst p50 and p99)")
+        }
+        if rounds.contains(where: { $0.values.contains { $0.failures > 0 } }) { throw CommandFailure("some requests failed") }
+    }
+
+    static func printRatios(_ results: [String: WrkResult], label: String) {
         let get = results["jpki-ca GET /ocsp"]!, post = results["jpki-ca POST /ocsp"]!
         let cfssl = results["cfssl ocspserve POST"]!
-        print(String(format: "jpki-ca GET / openssl (CA key): %.1f×   / openssl (P-256): %.1f×   / cfssl: %.2f×   "
-                     + "jpki-ca POST / cfssl POST: %.2f×   jpki-ca GET p99 %.2f ms   validity %.0f req/s",
+        print(String(format: "%@: jpki-ca GET / openssl (CA key): %.1f×   / openssl (P-256): %.1f×   / cfssl: %.2f×   "
+                     + "jpki-ca POST / cfssl POST: %.2f×   jpki-ca GET p99 %.2f ms   validity %.0f req/s", label,
                      get.requestsPerSecond / results["openssl ocsp -multi 2 (CA key, RSA)"]!.requestsPerSecond,
                      get.requestsPerSecond / results["openssl ocsp -multi 2 (P-256 delegated)"]!.requestsPerSecond,
                      get.requestsPerSecond / cfssl.requestsPerSecond, post.requestsPerSecond / cfssl.requestsPerSecond,
                      get.p99Milliseconds, results["jpki-ca GET /v1/validity"]!.requestsPerSecond))
-        if results.values.contains(where: { $0.failures > 0 }) { throw CommandFailure("some requests failed") }
     }
 
     /// Seconds: the longest warm-up run.

@@ -112,6 +112,11 @@ struct WrkResult: Sendable {
     /// Responses other than 2xx or 3xx, and socket errors (connect, read, write, timeout).
     let failures: Int
 
+    init(requestsPerSecond: Double, p50Milliseconds: Double, p99Milliseconds: Double, requests: Int, failures: Int) {
+        (self.requestsPerSecond, self.p50Milliseconds, self.p99Milliseconds) = (requestsPerSecond, p50Milliseconds, p99Milliseconds)
+        (self.requests, self.failures) = (requests, failures)
+    }
+
     init(parsing output: String) throws {
         let lines = output.split(separator: "\n").map { $0.split(separator: " ") }
         func fields(after label: String) -> [Substring]? {
