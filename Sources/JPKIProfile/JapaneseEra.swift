@@ -28,6 +28,6 @@ public enum JapaneseEra: Int, Sendable, CaseIterable {
     /// `EYYYYMMDD` for `date`, as written into the signing certificate.
     public static func jpkiDateOfBirth(_ date: CalendarDate) -> String? {
         guard let era = JapaneseEra(containing: date) else { return nil }
-        return "\(era.rawValue)\(date.description.replacingOccurrences(of: "-", with: ""))"
+        return "\(era.rawValue)" + date.description.filter { $0 != "-" }
     }
 }
