@@ -144,12 +144,12 @@ public enum APIRoutes {
         let body = try await request.body.collect(upTo: maximumBodySize)
         let application = try EnrollmentApplication.decode(json: body.readableBytesView)
         let issued = try await runtime.enrollment.enroll(application, by: requester)
-        return try json(.created, EnrollmentResponse(certificates: try issued.map { cert in
+        return try json(.created, EnrollmentResponse(certificates: issued.map { cert in
             .init(kind: cert.kind.rawValue, issuer: cert.ca.description, serial: cert.serialHex,
                   notBefore: cert.certificate.notValidBefore, notAfter: cert.certificate.notValidAfter,
                   crlPartition: cert.partition.id,
                   supersedes: cert.supersedes.map { .init(issuer: $0.ca, serial: $0.serial) },
-                  certificate: PEMDocument(type: "CERTIFICATE", derBytes: cert.der).text)
+                  certificate: PEMDocument(type: Certificate.defaultPEMDiscriminator, derBytes: cert.der).text)
         }))
     }
 

@@ -5,6 +5,7 @@ import JPKIEnrollment
 import JPKIProfile
 import Logging
 import SwiftASN1
+import X509
 
 struct Issue: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -55,7 +56,7 @@ struct Issue: AsyncParsableCommand {
         for cert in issued {
             let file = URL(fileURLWithPath: out)
                 .appendingPathComponent("\(cert.ca.description.replacingOccurrences(of: "/", with: "-"))-\(cert.serialHex).pem")
-            try Data((PEMDocument(type: "CERTIFICATE", derBytes: cert.der).text + "\n").utf8).write(to: file)
+            try Data((PEMDocument(type: Certificate.defaultPEMDiscriminator, derBytes: cert.der).text + "\n").utf8).write(to: file)
             let superseded = cert.supersedes.map { " (supersedes \($0.ca) \($0.serial))" } ?? ""
             print("\(cert.kind) \(cert.ca) serial \(cert.serialHex) until \(cert.certificate.notValidAfter)\(superseded) -> \(file.path)")
         }

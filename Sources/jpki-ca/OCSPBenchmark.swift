@@ -26,7 +26,8 @@ struct OCSPBenchmark: AsyncParsableCommand {
             a P-256 delegated responder like ours) and `cfssl ocspserve` (serving our pre-signed \
             responses of the same certificates). Last, the JSON validity endpoint with a \
             verifier's credential (every answer audited). wrk runs on the same two cores. Each \
-            responder is measured once a round, in turn, for --rounds rounds, and the ratios \
+            responder is measured once a round, in turn (the other way round in even rounds), \
+            for --rounds rounds, and the ratios \
             are printed for each round and for the mean rates.
             """)
 
@@ -36,11 +37,15 @@ struct OCSPBenchmark: AsyncParsableCommand {
     @Option(help: "Distinct requests in the rotation.")
     var distinct: Int = 100_000
 
-    @Option(help: "Seconds of load per responder, after a warm-up of half that, longer if needed for a full pass over the requests (so that a responder's caches are as in steady state).")
+    @Option(help: "Seconds of load per responder and round; in the first round, after a warm-up of half that, longer if needed for a full pass over the requests (so that a responder's caches are as in steady state).")
     var seconds: Int = 20
 
-    @Option(help: "Rounds: each responder is measured once a round, all in turn, so that a drift in the machine's speed falls on each of them alike.")
+    @Option(help: "Rounds: each responder is measured once a round, all in turn (in reverse order every other round), so that a drift in the machine's speed falls on each of them alike.")
     var rounds: Int = 2
+
+    func validate() throws {
+        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
+    }
 
     @Option(help: "wrk connections.")
     var connections: Int = 32
@@ -147,50 +152,66 @@ struct OCSPBenchmark: AsyncParsableCommand {
         let cfssl = CFSSLOCSPResponder(responsesFile: peer.appendingPathComponent("cfssl-responses.txt"), port: 18_403)
         try await cfssl.start()
         defer { cfssl.stop() }
-        var rounds: [[String: WrkResult]] = []
-        for round in 1...max(1, self.rounds) {
+        // Ours, then openssl, then cfssl; the other way round in even rounds, so that a steady
+        // drift of the machine's speed favours none of them in the mean.
+        let stages: [(_ round: Int) async throws -> [String: WrkResult]] = [
+            { round in
+                var results: [String: WrkResult] = [:]
+                for (name, paths, headers, postPath) in [
+                    ("jpki-ca GET /ocsp", files.ours, [String: String](), "/"),
+                    ("jpki-ca POST /ocsp", files.post, ["Content-Type": "application/ocsp-request"], "/ocsp"),
+                    ("jpki-ca GET /v1/validity", files.validity, ["Authorization": "Bearer \(Self.credential)"], "/"),
+                ] {
+                    results[name] = try await measure(name, paths, on: port, headers: headers, postPath: postPath,
+                                                      warmUp: round == 1).1
+                }
+                return results
+            },
+            { _ in
+                var results: [String: WrkResult] = [:]
+                for (name, certificate, key, port) in [
+                    ("openssl ocsp -multi 2 (CA key, RSA)", "ca.pem", "ca.key", 18_401),
+                    ("openssl ocsp -multi 2 (P-256 delegated)", "responder.pem", "responder.key", 18_402),
+                ] {
+                    let responder = OpenSSLOCSPResponder(directory: peer, index: peer.appendingPathComponent("index.txt"),
+                                                         caCertificate: peer.appendingPathComponent("ca.pem"),
+                                                         responderCertificate: peer.appendingPathComponent(certificate),
+                                                         responderKey: peer.appendingPathComponent(key), port: port, validityMinutes: 60)
+                    try await responder.start()
+                    defer { responder.stop() }
+                    results[name] = try await measure(name, files.root, on: port, warmUp: false).1
+                }
+                return results
+            },
+            { round in
+                // cfssl 1.2.0 answers POST only (see CFSSLOCSPResponder).
+                let name = "cfssl ocspserve POST"
+                return [name: try await measure(name, files.post, on: 18_403, warmUp: round == 1).1]
+            },
+        ]
+        var measured: [[String: WrkResult]] = []
+        for round in 1...rounds {
             print(" round \(round):")
             var results: [String: WrkResult] = [:]
-            for (name, paths, headers, postPath) in [
-                ("jpki-ca GET /ocsp", files.ours, [String: String](), "/"),
-                ("jpki-ca POST /ocsp", files.post, ["Content-Type": "application/ocsp-request"], "/ocsp"),
-                ("jpki-ca GET /v1/validity", files.validity, ["Authorization": "Bearer \(Self.credential)"], "/"),
-            ] {
-                let (key, result) = try await measure(name, paths, on: port, headers: headers, postPath: postPath, warmUp: round == 1)
-                results[key] = result
+            for stage in round % 2 == 1 ? stages : stages.reversed() {
+                results.merge(try await stage(round)) { $1 }
             }
-            for (name, certificate, key, port) in [
-                ("openssl ocsp -multi 2 (CA key, RSA)", "ca.pem", "ca.key", 18_401),
-                ("openssl ocsp -multi 2 (P-256 delegated)", "responder.pem", "responder.key", 18_402),
-            ] {
-                let responder = OpenSSLOCSPResponder(directory: peer, index: peer.appendingPathComponent("index.txt"),
-                                                     caCertificate: peer.appendingPathComponent("ca.pem"),
-                                                     responderCertificate: peer.appendingPathComponent(certificate),
-                                                     responderKey: peer.appendingPathComponent(key), port: port, validityMinutes: 60)
-                try await responder.start()
-                defer { responder.stop() }
-                let (key, result) = try await measure(name, files.root, on: port, warmUp: false)
-                results[key] = result
-            }
-            // cfssl 1.2.0 answers POST only (see CFSSLOCSPResponder).
-            let (key, result) = try await measure("cfssl ocspserve POST", files.post, on: 18_403, warmUp: round == 1)
-            results[key] = result
             Self.printRatios(results, label: "round \(round)")
-            rounds.append(results)
+            measured.append(results)
         }
         print("  jpki-ca serve peak RSS: \(PeakMemory.residentBytes(of: server.process.processIdentifier) >> 20) MiB")
-        if rounds.count > 1 {
+        if measured.count > 1 {
             // Each round's runs are of equal length: the mean rate is the whole run's.
             var mean: [String: WrkResult] = [:]
-            for name in rounds[0].keys {
-                let runs = rounds.map { $0[name]! }
+            for name in measured[0].keys {
+                let runs = measured.map { $0[name]! }
                 mean[name] = WrkResult(requestsPerSecond: runs.map(\.requestsPerSecond).reduce(0, +) / Double(runs.count),
                                        p50Milliseconds: runs.map(\.p50Milliseconds).max()!, p99Milliseconds: runs.map(\.p99Milliseconds).max()!,
                                        requests: runs.map(\.requests).reduce(0, +), failures: runs.map(\.failures).reduce(0, +))
             }
             Self.printRatios(mean, label: "all rounds (mean rates, worst p50 and p99)")
         }
-        if rounds.contains(where: { $0.values.contains { $0.failures > 0 } }) { throw CommandFailure("some requests failed") }
+        if measured.contains(where: { $0.values.contains { $0.failures > 0 } }) { throw CommandFailure("some requests failed") }
     }
 
     static func printRatios(_ results: [String: WrkResult], label: String) {

@@ -17,7 +17,7 @@ struct StolenTime {
     }
 
     /// "cpu  user nice system idle iowait irq softirq steal guest guest_nice", in clock ticks;
-    /// guest time is already counted in user time.
+    /// guest and guest_nice are already counted in user and nice.
     private static func read() -> (steal: Int, total: Int)? {
         guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
               let line = stat.split(separator: "\n").first, line.hasPrefix("cpu ") else { return nil }

@@ -103,7 +103,8 @@ struct WrkLoad: Sendable {
     }
 }
 
-/// What `wrk --latency` printed, in numbers.
+/// A load's rate, latencies and failures: what `wrk --latency` printed, in numbers, or the
+/// mean of several such runs.
 struct WrkResult: Sendable {
     let requestsPerSecond: Double
     let p50Milliseconds: Double
@@ -111,12 +112,9 @@ struct WrkResult: Sendable {
     let requests: Int
     /// Responses other than 2xx or 3xx, and socket errors (connect, read, write, timeout).
     let failures: Int
+}
 
-    init(requestsPerSecond: Double, p50Milliseconds: Double, p99Milliseconds: Double, requests: Int, failures: Int) {
-        (self.requestsPerSecond, self.p50Milliseconds, self.p99Milliseconds) = (requestsPerSecond, p50Milliseconds, p99Milliseconds)
-        (self.requests, self.failures) = (requests, failures)
-    }
-
+extension WrkResult {
     init(parsing output: String) throws {
         let lines = output.split(separator: "\n").map { $0.split(separator: " ") }
         func fields(after label: String) -> [Substring]? {
