@@ -79,6 +79,7 @@ struct IssueBenchmark: AsyncParsableCommand {
         let rawBefore = try rawOpenSSL("before the in-process run")
 
         // In-process.
+        let inProcessStolen = StolenTime()
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             var next = 0
@@ -94,17 +95,22 @@ struct IssueBenchmark: AsyncParsableCommand {
         }
         let elapsed = (ContinuousClock.now - start) / .seconds(1)
         let inProcess = Double(enrollments * 2) / elapsed
+        let inProcessSteal = inProcessStolen.percent
         let rawBetween = try rawOpenSSL("between the runs")
         let inProcessLimit = (rawBefore + rawBetween) / 2
         print(String(format: "in-process: %d certificates in %.2f s = %8.1f certificates/s (%.2f x raw signing), concurrency %d",
-                     enrollments * 2, elapsed, inProcess, inProcess / inProcessLimit, concurrency))
+                     enrollments * 2, elapsed, inProcess, inProcess / inProcessLimit, concurrency)
+              + (inProcessSteal.map { String(format: ", steal %.0f %%", $0) } ?? ""))
 
         // HTTP, with wrk as the client.
+        let httpStolen = StolenTime()
         let http = try await httpRate(runtime: runtime, template: template, logger: logger)
+        let httpSteal = httpStolen.percent
         let rawAfter = try rawOpenSSL("after the HTTP run")
         let httpLimit = (rawBetween + rawAfter) / 2
         print(String(format: "HTTP:       %8.1f certificates/s (%.2f x raw signing), %d connections, %d s, p50 %.2fms, p99 %.2fms",
-                     http.certificatesPerSecond, http.certificatesPerSecond / httpLimit, connections, seconds, http.p50, http.p99))
+                     http.certificatesPerSecond, http.certificatesPerSecond / httpLimit, connections, seconds, http.p50, http.p99)
+              + (httpSteal.map { String(format: ", steal %.0f %%", $0) } ?? ""))
         let verification = try runtime.database.verifyAuditLog()
         print("audit log after the run: \(verification); certificates stored: \(try runtime.database.certificateCount())")
     }
