@@ -71,9 +71,11 @@ struct AuditLogTests {
         #expect(try db.verifyAuditLog() == .broken(atSequence: 3, reason: "previous_hash does not match the entry before it"))
     }
 
-    @Test func theDatabaseIsInWALModeWithFullSync() throws {
+    /// Asked of the writer connection, the one that commits: a pool sets its writer to
+    /// `synchronous = NORMAL` when it enables WAL, while its readers keep SQLite's default (FULL).
+    @Test func theDatabaseIsInWALModeAndItsWriterCommitsWithFullSync() throws {
         let db = try database()
-        let (journal, synchronous) = try db.writer.read { db in
+        let (journal, synchronous) = try db.writer.writeWithoutTransaction { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
         }
         #expect(journal == "wal")
