@@ -133,8 +133,8 @@ public struct NoticeIngestor: Sendable {
             // is parsed, its reads are done ahead, and the one before is reported. (Reading ahead
             // in slices as the batch is parsed was slower: each slice is a read transaction of
             // its own, which starts with SQLite's page cache emptied by the writer's commits.)
-            if let writing, !parsed.entries.isEmpty, let during = await writing.begun() {
-                parsed.readAhead(in: database, feed: feed.id, during: during)
+            if let writing, let written = writing.batch, !parsed.entries.isEmpty, let during = await writing.begun() {
+                parsed.readAhead(in: database, feed: feed.id, during: during, beside: written)
             }
             let committed = try await writing?.results()
             writing = nil
@@ -189,6 +189,8 @@ public struct NoticeIngestor: Sendable {
 struct PendingBatch {
     var entries: [NoticeBatchEntry] = []
     var errors: [Int: RevocationError] = [:]
+    /// The entries as the store applies them, made once the batch is parsed.
+    private(set) var batch: NoticeBatch?
     var lookahead: Task<NoticeLookahead, any Error>?
     var task: Task<[NoticeOutcome], any Error>?
     /// Yields the writer's mark once the transaction has begun; finishes without one if it failed first.
@@ -197,10 +199,18 @@ struct PendingBatch {
     init(capacity: Int) { entries.reserveCapacity(capacity) }
 
     /// Reads ahead what the batch reads, on a reader connection, while the transaction marked
-    /// `during` (the batch before) is written.
-    mutating func readAhead(in database: CertificateDatabase, feed: String, during: WriterMark) {
-        let batch = entries
-        lookahead = Task { try await database.noticeLookahead(for: batch, feed: feed, during: during) }
+    /// `during`, which applies `beside` (the batch before), is written.
+    mutating func readAhead(in database: CertificateDatabase, feed: String, during: WriterMark, beside: NoticeBatch) {
+        let batch = sealed()
+        lookahead = Task { try await database.noticeLookahead(for: batch, feed: feed, during: during, beside: beside) }
+    }
+
+    /// The batch, made from the entries the first time it is asked for.
+    private mutating func sealed() -> NoticeBatch {
+        if let batch { return batch }
+        let made = NoticeBatch(entries)
+        batch = made
+        return made
     }
 
     /// The writer's mark when the transaction began, or nil if it failed before.
@@ -222,7 +232,7 @@ struct PendingBatch {
     }
 
     mutating func write(to database: CertificateDatabase, feed: String, at now: Date) {
-        let batch = entries
+        let batch = sealed()
         let lookahead = lookahead
         let (started, starting) = AsyncStream.makeStream(of: WriterMark.self, bufferingPolicy: .bufferingNewest(1))
         self.started = started

@@ -28,7 +28,7 @@ public final class CertificateDatabase: Sendable {
             // The WAL is copied back into the database by WALCheckpointer, off the writer's
             // commits. Past 65536 pages (256 MiB) a commit checkpoints anyway, should the
             // checkpointer ever fall behind.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 65536")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 262144")
         }
         configuration.busyMode = .timeout(10)
         writer = try DatabasePool(path: path, configuration: configuration)

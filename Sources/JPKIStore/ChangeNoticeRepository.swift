@@ -53,6 +53,27 @@ public enum NoticeBatchEntry: Sendable {
     case rejected(NoticeRejection)
 }
 
+/// A batch of lines as the store applies it, with the sets that its reads and checks need, made
+/// once when the batch is formed rather than on the writer, which bounds ingestion. A class, so
+/// that a lookahead can tell by identity that it was read for this very batch.
+public final class NoticeBatch: Sendable {
+    public let entries: [NoticeBatchEntry]
+    /// The residents (by keyed hash) and the notice ids of the batch's valid notices.
+    let residents: Set<Data>
+    let ids: Set<String>
+
+    public init(_ entries: [NoticeBatchEntry]) {
+        self.entries = entries
+        var residents = Set<Data>(minimumCapacity: entries.count), ids = Set<String>(minimumCapacity: entries.count)
+        for case .notice(let notice) in entries {
+            residents.insert(notice.residentHash)
+            ids.insert(notice.noticeID)
+        }
+        self.residents = residents
+        self.ids = ids
+    }
+}
+
 /// A certificate a notice revoked.
 public struct NoticeRevocation: Sendable, Equatable {
     public let ca: String
@@ -107,40 +128,36 @@ extension CertificateDatabase {
     /// same batch see each other's effect exactly as if applied one by one.
     ///
     /// The single writer is what bounds ingestion, so the batch's reads can be done ahead, on a
-    /// reader connection while the batch before is written (``noticeLookahead(for:feed:during:)``);
-    /// `begun` is called once this batch's transaction has begun, with the mark that a lookahead
-    /// for the next batch is read during.
-    public func applyNotices(_ batch: [NoticeBatchEntry], feed: String, at now: Date, lookahead: NoticeLookahead? = nil,
+    /// reader connection while the batch before is written
+    /// (``noticeLookahead(for:feed:during:beside:)``); `begun` is called once this batch's
+    /// transaction has begun, with the mark that a lookahead for the next batch is read during.
+    public func applyNotices(_ batch: NoticeBatch, feed: String, at now: Date, lookahead: NoticeLookahead? = nil,
                              begun: (@Sendable (WriterMark) -> Void)? = nil) async throws -> [NoticeOutcome] {
         let nowSeconds = StoredTime.seconds(now)
         let (outcomes, write) = try await writer.write { db in
             let start = try WriterMark(db)
             begun?(start)
-            let notices = batch.compactMap { if case .notice(let notice) = $0 { notice } else { nil } }
-            let residents = Set(notices.map(\.residentHash))
-            let ids = Set(notices.map(\.noticeID))
             var seen: Set<String>
             var held: [Data: [HeldCertificate]]
-            if let lookahead, let last = lastNoticeWrite.withLock({ $0 }), last.admits(lookahead, feed: feed, at: start),
-               residents.isSubset(of: lookahead.residents), ids.isSubset(of: lookahead.ids) {
+            if let lookahead, let last = lastNoticeWrite.withLock({ $0 }), last.admits(lookahead, for: batch, feed: feed, at: start) {
                 // Nothing but `last` was written since the lookahead's snapshot began, which may or
                 // may not include it: what `last` touched is read again here.
-                let touched = residents.intersection(last.residents)
-                held = lookahead.held.filter { !touched.contains($0.key) }
-                held.merge(try Self.certificates(of: touched, db: db)) { $1 }
-                seen = lookahead.recorded
-                if last.feed == feed { seen.formUnion(ids.intersection(last.ids)) }
+                held = lookahead.held
+                for resident in lookahead.touched { held[resident] = nil }
+                held.merge(try Self.certificates(of: lookahead.touched, db: db)) { $1 }
+                seen = lookahead.recorded.union(lookahead.touchedIDs)
             } else {
-                seen = try Self.recordedNoticeIDs(ids, feed: feed, db: db)
-                held = try Self.certificates(of: residents, db: db)
+                seen = try Self.recordedNoticeIDs(batch.ids, feed: feed, db: db)
+                held = try Self.certificates(of: batch.residents, db: db)
             }
+            seen.reserveCapacity(seen.count + batch.ids.count)
             var outcomes: [NoticeOutcome] = []
-            outcomes.reserveCapacity(batch.count)
+            outcomes.reserveCapacity(batch.entries.count)
             var recorded: [DatabaseValue] = []
             var audited: [String] = []
             var duplicates = 0
             var tick = ListingTick()
-            for entry in batch {
+            for entry in batch.entries {
                 switch entry {
                 case .rejected(let rejection):
                     try db.cachedStatement(sql: """
@@ -188,7 +205,7 @@ extension CertificateDatabase {
                     "notices": "\(audited.count)", "duplicates": "\(duplicates)", "outcomes": audited.joined(separator: "\n"),
                 ]), at: now, in: db)
             }
-            return (outcomes, NoticeWrite(start: start, end: try WriterMark(db), feed: feed, residents: residents, ids: ids))
+            return (outcomes, NoticeWrite(start: start, end: try WriterMark(db), feed: feed, batch: batch))
         }
         lastNoticeWrite.withLock { $0 = write }
         return outcomes
@@ -196,15 +213,19 @@ extension CertificateDatabase {
 
     /// Reads ahead what `batch` will read when applied: its residents' certificates and which of
     /// its notice ids `feed` has delivered. Read on a reader connection, so call it once the
-    /// transaction marked `during` has begun (from `applyNotices`'s `begun`): the snapshot then
-    /// holds everything committed before that transaction, and perhaps that transaction too.
-    public func noticeLookahead(for batch: [NoticeBatchEntry], feed: String, during: WriterMark) async throws -> NoticeLookahead {
-        let notices = batch.compactMap { if case .notice(let notice) = $0 { notice } else { nil } }
-        let residents = Set(notices.map(\.residentHash)), ids = Set(notices.map(\.noticeID))
+    /// transaction marked `during`, which applies `beside` (the batch before), has begun (from
+    /// `applyNotices`'s `begun`): the snapshot then holds everything committed before that
+    /// transaction, and perhaps that transaction too. Which of the batch's residents and ids
+    /// `beside` has too, and so may have changed, is worked out here, off the writer.
+    public func noticeLookahead(for batch: NoticeBatch, feed: String, during: WriterMark,
+                                beside: NoticeBatch) async throws -> NoticeLookahead {
+        let touched = batch.residents.intersection(beside.residents)
+        let touchedIDs = batch.ids.intersection(beside.ids)
         return try await writer.read { db in
-            NoticeLookahead(during: during, feed: feed, residents: residents, ids: ids,
-                            held: try Self.certificates(of: residents, db: db),
-                            recorded: try Self.recordedNoticeIDs(ids, feed: feed, db: db))
+            NoticeLookahead(batch: batch, during: during, beside: beside, feed: feed,
+                            held: try Self.certificates(of: batch.residents, db: db),
+                            recorded: try Self.recordedNoticeIDs(batch.ids, feed: feed, db: db),
+                            touched: touched, touchedIDs: touchedIDs)
         }
     }
 
@@ -234,24 +255,36 @@ extension CertificateDatabase {
     static func recordedNoticeIDs(_ ids: Set<String>, feed: String, db: Database) throws -> Set<String> {
         var recorded = Set<String>()
         for chunk in Array(ids).chunked(into: lookupChunk) {
-            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            recorded.formUnion(try String.fetchAll(
-                db, sql: "SELECT notice_id FROM change_notice WHERE feed = ? AND notice_id IN (\(marks))",
-                arguments: [feed] + StatementArguments(chunk)))
+            let statement = try lookupStatement(
+                "SELECT notice_id FROM change_notice WHERE feed = ? AND notice_id IN (\(marks(chunk.count)))",
+                keys: chunk.count, db: db)
+            recorded.formUnion(try String.fetchAll(statement, arguments: [feed] + StatementArguments(chunk)))
         }
         return recorded
+    }
+
+    /// `count` comma-separated parameter marks.
+    private static func marks(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ",")
+    }
+
+    /// A lookup's statement: kept prepared for the full chunks that make up most of a batch's
+    /// lookups, prepared once for the last, shorter one.
+    private static func lookupStatement(_ sql: String, keys: Int, db: Database) throws -> Statement {
+        keys == lookupChunk ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
     }
 
     static func certificates(of residents: Set<Data>, db: Database) throws -> [Data: [HeldCertificate]] {
         var held: [Data: [HeldCertificate]] = [:]
         for chunk in Array(residents).chunked(into: lookupChunk) {
-            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            let rows = try Row.fetchCursor(db, sql: """
+            let statement = try lookupStatement("""
                 SELECT resident_hash, ca, serial, kind, status, not_before, not_after, revoked_at, revocation_reason
-                FROM certificate WHERE resident_hash IN (\(marks))
+                FROM certificate WHERE resident_hash IN (\(marks(chunk.count)))
                     AND (status IN ('valid', 'suspended') OR revocation_reason IN (?, ?))
-                """, arguments: StatementArguments(chunk) + [RevocationReason.affiliationChanged.rawValue,
-                                                              RevocationReason.cessationOfOperation.rawValue])
+                """, keys: chunk.count, db: db)
+            let rows = try Row.fetchCursor(statement, arguments: StatementArguments(chunk)
+                                           + [RevocationReason.affiliationChanged.rawValue,
+                                              RevocationReason.cessationOfOperation.rawValue])
             while let row = try rows.next() {  // by position: name lookups cost more than the query
                 guard let kind = CertificateKind(rawValue: row[3]),
                       let status = CertificateStatus(rawValue: row[4]) else { continue }
@@ -348,31 +381,36 @@ public struct WriterMark: Sendable, Equatable {
 }
 
 /// What a batch of notices reads before it writes, read ahead by
-/// ``CertificateDatabase/noticeLookahead(for:feed:during:)``. It is used only if the transaction
-/// it was read during is the last one written before the batch's own; otherwise the batch reads
-/// everything again.
+/// ``CertificateDatabase/noticeLookahead(for:feed:during:beside:)``. It is used only for the batch
+/// it was read for, and only if the transaction it was read during is the last one written before
+/// the batch's own; otherwise the batch reads everything again.
 public struct NoticeLookahead: Sendable {
+    let batch: NoticeBatch
     let during: WriterMark
+    /// The batch that the transaction marked `during` applies.
+    let beside: NoticeBatch
     let feed: String
-    /// What was looked up: a batch with a resident or an id outside these cannot use it.
-    let residents: Set<Data>
-    let ids: Set<String>
     let held: [Data: [CertificateDatabase.HeldCertificate]]
     let recorded: Set<String>
+    /// The residents and notice ids that `beside` has too: its transaction may have changed them
+    /// after the snapshot, so they are read again, and its ids are duplicates of this batch's.
+    let touched: Set<Data>
+    let touchedIDs: Set<String>
 }
 
 /// The last committed transaction of notices: where the writer stood before and after it, and
-/// whose certificates and which notice ids it may have changed.
+/// the batch it applied.
 struct NoticeWrite: Sendable {
     let start: WriterMark
     let end: WriterMark
     let feed: String
-    let residents: Set<Data>
-    let ids: Set<String>
+    let batch: NoticeBatch
 
-    /// Whether a batch of `feed` whose transaction begins at `start` may use `lookahead`: only
-    /// if it was read during this transaction, and nothing was written since this one.
-    func admits(_ lookahead: NoticeLookahead, feed: String, at start: WriterMark) -> Bool {
-        lookahead.feed == feed && lookahead.during == self.start && end == start
+    /// Whether `batch` of `feed`, whose transaction begins at `start`, may use `lookahead`: only
+    /// if it was read for that batch, during this transaction, beside this batch, for the same
+    /// feed (ids are unique within a feed), and nothing was written since this one.
+    func admits(_ lookahead: NoticeLookahead, for batch: NoticeBatch, feed: String, at start: WriterMark) -> Bool {
+        lookahead.batch === batch && lookahead.beside === self.batch && lookahead.feed == feed && self.feed == feed
+            && lookahead.during == self.start && end == start
     }
 }

@@ -199,7 +199,7 @@ extension CRLPublisherTests {
             noticeID: "delta-test-1", kind: .death,
             residentHash: service.runtime.residentCodes.hash(ResidentCode("23456789014")!),
             effectiveAt: second[0].certificate.notValidBefore, line: 1)
-        _ = try await service.runtime.database.applyNotices([.notice(notice)], feed: "registry-feed", at: Date())
+        _ = try await service.runtime.database.applyNotices(NoticeBatch([.notice(notice)]), feed: "registry-feed", at: Date())
         // The user-authentication CA's key is compromised.
         _ = try await service.runtime.database.revokeAll(ca: "13/user-authentication", reason: .cACompromise, actor: "admin",
                                                          at: Date())

@@ -81,16 +81,16 @@ struct WriterPipelineTests {
         let db = try database()
         _ = try await db.recordIssuance([record(serial: "01", resident: 1), record(serial: "02", resident: 1, kind: .userAuthentication)],
                                         actor: "desk", at: Self.issuedAt)
-        let first = [notice("n1", .moveOut, resident: 1, hoursAfterIssue: 1, line: 1)]
-        let second = [notice("n1", .death, resident: 1, hoursAfterIssue: 2, line: 1),
-                      notice("n2", .death, resident: 1, hoursAfterIssue: 2, line: 2)]
+        let first = NoticeBatch([notice("n1", .moveOut, resident: 1, hoursAfterIssue: 1, line: 1)])
+        let second = NoticeBatch([notice("n1", .death, resident: 1, hoursAfterIssue: 2, line: 1),
+                                  notice("n2", .death, resident: 1, hoursAfterIssue: 2, line: 2)])
         let lookahead = LookaheadBox()
         let firstOutcomes = try await db.applyNotices(first, feed: "registry", at: Self.issuedAt.addingTimeInterval(86_400)) { mark in
             // Inside the first batch's transaction, before it commits: the writer waits while the
             // next batch's lookahead is read from the store as it was.
             let done = DispatchSemaphore(value: 0)
             Task {
-                lookahead.value = try? await db.noticeLookahead(for: second, feed: "registry", during: mark)
+                lookahead.value = try? await db.noticeLookahead(for: second, feed: "registry", during: mark, beside: first)
                 done.signal()
             }
             done.wait()
@@ -102,7 +102,7 @@ struct WriterPipelineTests {
         #expect(ahead.recorded.isEmpty)
         // The lookahead is taken (not set aside, which would give the same outcomes).
         let last = try #require(db.lastNoticeWrite.withLock { $0 })
-        #expect(last.admits(ahead, feed: "registry", at: try await db.writer.write { try WriterMark($0) }))
+        #expect(last.admits(ahead, for: second, feed: "registry", at: try await db.writer.write { try WriterMark($0) }))
 
         let outcomes = try await db.applyNotices(second, feed: "registry", at: Self.issuedAt.addingTimeInterval(86_400),
                                                  lookahead: ahead)
@@ -117,17 +117,17 @@ struct WriterPipelineTests {
     @Test func aLookaheadIsSetAsideAfterAnotherWrite() async throws {
         let db = try database()
         _ = try await db.recordIssuance([record(serial: "01", resident: 1)], actor: "desk", at: Self.issuedAt)
-        let first = [notice("n1", .moveOut, resident: 1, hoursAfterIssue: 1, line: 1)]
-        let second = [notice("n2", .death, resident: 2, hoursAfterIssue: 2, line: 1)]
+        let first = NoticeBatch([notice("n1", .moveOut, resident: 1, hoursAfterIssue: 1, line: 1)])
+        let second = NoticeBatch([notice("n2", .death, resident: 2, hoursAfterIssue: 2, line: 1)])
         let mark = MarkBox()
         _ = try await db.applyNotices(first, feed: "registry", at: Self.issuedAt.addingTimeInterval(86_400)) { mark.value = $0 }
-        let ahead = try await db.noticeLookahead(for: second, feed: "registry", during: try #require(mark.value))
+        let ahead = try await db.noticeLookahead(for: second, feed: "registry", during: try #require(mark.value), beside: first)
         #expect(ahead.held.isEmpty)
         let last = try #require(db.lastNoticeWrite.withLock { $0 })
-        #expect(last.admits(ahead, feed: "registry", at: try await db.writer.write { try WriterMark($0) }))
-        #expect(!last.admits(ahead, feed: "another-feed", at: try await db.writer.write { try WriterMark($0) }))
+        #expect(last.admits(ahead, for: second, feed: "registry", at: try await db.writer.write { try WriterMark($0) }))
+        #expect(!last.admits(ahead, for: second, feed: "another-feed", at: try await db.writer.write { try WriterMark($0) }))
         _ = try await db.recordIssuance([record(serial: "03", resident: 2)], actor: "desk", at: Self.issuedAt)
-        #expect(!last.admits(ahead, feed: "registry", at: try await db.writer.write { try WriterMark($0) }))
+        #expect(!last.admits(ahead, for: second, feed: "registry", at: try await db.writer.write { try WriterMark($0) }))
 
         let outcomes = try await db.applyNotices(second, feed: "registry", at: Self.issuedAt.addingTimeInterval(86_400),
                                                  lookahead: ahead)
@@ -140,12 +140,12 @@ struct WriterPipelineTests {
         let db = try database()
         _ = try await db.recordIssuance([record(serial: "01", resident: 1), record(serial: "02", resident: 2)],
                                         actor: "desk", at: Self.issuedAt)
-        let first = [notice("n1", .moveOut, resident: 1, hoursAfterIssue: 1, line: 1)]
-        let other = [notice("n2", .death, resident: 3, hoursAfterIssue: 2, line: 1)]
-        let second = [notice("n2", .death, resident: 2, hoursAfterIssue: 2, line: 1)]
+        let first = NoticeBatch([notice("n1", .moveOut, resident: 1, hoursAfterIssue: 1, line: 1)])
+        let other = NoticeBatch([notice("n2", .death, resident: 3, hoursAfterIssue: 2, line: 1)])
+        let second = NoticeBatch([notice("n2", .death, resident: 2, hoursAfterIssue: 2, line: 1)])
         let mark = MarkBox()
         _ = try await db.applyNotices(first, feed: "registry", at: Self.issuedAt.addingTimeInterval(86_400)) { mark.value = $0 }
-        let ahead = try await db.noticeLookahead(for: other, feed: "registry", during: try #require(mark.value))
+        let ahead = try await db.noticeLookahead(for: other, feed: "registry", during: try #require(mark.value), beside: first)
         let outcomes = try await db.applyNotices(second, feed: "registry", at: Self.issuedAt.addingTimeInterval(86_400),
                                                  lookahead: ahead)
         #expect(outcomes.map(revoked) == [["02 cessationOfOperation"]])
