@@ -10,8 +10,9 @@ public struct NoticeApplication: Sendable {
     public let residentHash: Data
     /// When the change took effect, to the second: the revocation time of what it revokes.
     public let effectiveAt: Date
-    /// ``effectiveAt`` as the audit log writes it, formatted before the write transaction.
-    let effectiveAtText: String
+    /// The start of the notice's line in its batch's audit entry (line, id, kind, effective
+    /// time), written when the notice is validated rather than in the write transaction.
+    let auditPrefix: String
     /// The line of the file or the index in the batch, for the report.
     public let line: Int
     /// The resident's new four items, for the kinds that carry them: kept as the latest four
@@ -25,7 +26,7 @@ public struct NoticeApplication: Sendable {
         self.kind = kind
         self.residentHash = residentHash
         self.effectiveAt = Date(timeIntervalSince1970: effectiveAt.timeIntervalSince1970.rounded(.down))
-        effectiveAtText = AuditLog.timestamp(self.effectiveAt)
+        auditPrefix = "line \(line) notice \(noticeID) \(kind.rawValue) \(AuditLog.timestamp(self.effectiveAt)) "
         self.line = line
     }
 }
@@ -154,7 +155,12 @@ extension CertificateDatabase {
             var outcomes: [NoticeOutcome] = []
             outcomes.reserveCapacity(batch.entries.count)
             var recorded: [DatabaseValue] = []
-            var audited: [String] = []
+            recorded.reserveCapacity(7 * batch.ids.count)
+            let feedValue = feed.databaseValue, nowValue = nowSeconds.databaseValue
+            // The audit entry's lines, written into one text as they come (megabytes a batch).
+            var audited = ""
+            audited.reserveCapacity(100 * batch.entries.count)
+            var auditedLines = 0
             var duplicates = 0
             var tick = ListingTick()
             for entry in batch.entries {
@@ -165,8 +171,10 @@ extension CertificateDatabase {
                         VALUES (?, ?, ?, ?, ?, ?, ?)
                         """).execute(arguments: [rejection.noticeID, rejection.kind, rejection.code, rejection.field,
                                                  rejection.line, nowSeconds, feed])
-                    audited.append("line \(rejection.line) notice \(rejection.noticeID ?? "-") \(rejection.kind ?? "-") rejected "
-                                   + "\(rejection.code)\(rejection.field.map { " \($0)" } ?? "")")
+                    if auditedLines > 0 { audited += "\n" }
+                    audited += "line \(rejection.line) notice \(rejection.noticeID ?? "-") \(rejection.kind ?? "-") rejected "
+                        + "\(rejection.code)\(rejection.field.map { " \($0)" } ?? "")"
+                    auditedLines += 1
                     outcomes.append(.rejected)
                 case .notice(let notice):
                     guard seen.insert(notice.noticeID).inserted else {
@@ -181,16 +189,29 @@ extension CertificateDatabase {
                         try Self.recordFourItems(items, residentHash: notice.residentHash,
                                                  asOf: StoredTime.seconds(notice.effectiveAt), db: db)
                     }
-                    var line = "line \(notice.line) notice \(notice.noticeID) \(notice.kind.rawValue) \(notice.effectiveAtText) \(outcome.name)"
+                    if auditedLines > 0 { audited += "\n" }
+                    audited += notice.auditPrefix
+                    audited += outcome.name
+                    auditedLines += 1
                     var revokedCount = 0
-                    if case .applied(let revoked) = outcome, !revoked.isEmpty {
+                    if case .applied(let revoked) = outcome {
                         revokedCount = revoked.count
-                        line += ": " + revoked.map { "\($0.ca) \($0.serial) \($0.reason.name)" }.joined(separator: ", ")
+                        for (index, revocation) in revoked.enumerated() {
+                            audited += index == 0 ? ": " : ", "
+                            audited += revocation.ca
+                            audited += " "
+                            audited += revocation.serial
+                            audited += " "
+                            audited += revocation.reason.name
+                        }
                     }
-                    audited.append(line)
-                    recorded += [feed.databaseValue, notice.noticeID.databaseValue, notice.kind.rawValue.databaseValue,
-                                 outcome.name.databaseValue, StoredTime.seconds(notice.effectiveAt).databaseValue,
-                                 nowSeconds.databaseValue, revokedCount.databaseValue]
+                    recorded.append(feedValue)
+                    recorded.append(notice.noticeID.databaseValue)
+                    recorded.append(notice.kind.rawValue.databaseValue)
+                    recorded.append(outcome.name.databaseValue)
+                    recorded.append(StoredTime.seconds(notice.effectiveAt).databaseValue)
+                    recorded.append(nowValue)
+                    recorded.append(revokedCount.databaseValue)
                     outcomes.append(outcome)
                 }
             }
@@ -200,9 +221,9 @@ extension CertificateDatabase {
             // One audit entry per batch, listing every outcome that changed something, line by
             // line, and counting the duplicates, which changed nothing: the chain covers each
             // notice, and a batch of ten thousand costs one entry.
-            if !audited.isEmpty {
+            if auditedLines > 0 {
                 try AuditLog.append(AuditEvent(actor: feed, action: "notices.applied", details: [
-                    "notices": "\(audited.count)", "duplicates": "\(duplicates)", "outcomes": audited.joined(separator: "\n"),
+                    "notices": "\(auditedLines)", "duplicates": "\(duplicates)", "outcomes": audited,
                 ]), at: now, in: db)
             }
             return (outcomes, NoticeWrite(start: start, end: try WriterMark(db), feed: feed, batch: batch))
