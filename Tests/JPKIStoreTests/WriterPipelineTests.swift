@@ -151,6 +151,35 @@ struct WriterPipelineTests {
         #expect(outcomes.map(revoked) == [["02 cessationOfOperation"]])
     }
 
+    /// A batch is one audit entry: a line per notice that was recorded (rejections included),
+    /// naming what it revoked, and a count of the duplicates, which changed nothing.
+    @Test func aBatchIsAuditedLineByLine() async throws {
+        let db = try database()
+        _ = try await db.recordIssuance([record(serial: "01", resident: 1), record(serial: "02", resident: 1, kind: .userAuthentication),
+                                         record(serial: "03", resident: 2)], actor: "desk", at: Self.issuedAt)
+        let batch = NoticeBatch([
+            notice("n1", .death, resident: 1, hoursAfterIssue: 1, line: 1),
+            .rejected(NoticeRejection(line: 2, noticeID: "n2", kind: "death", code: "badCheckDigit", field: "municipalityCode")),
+            notice("n3", .moveOut, resident: 2, hoursAfterIssue: 1, line: 3),
+            notice("n3", .moveOut, resident: 2, hoursAfterIssue: 1, line: 4),
+            notice("n5", .moveOut, resident: 9, hoursAfterIssue: 1, line: 5),
+        ])
+        _ = try await db.applyNotices(batch, feed: "registry", at: Self.issuedAt.addingTimeInterval(86_400))
+        let entry = try #require(try db.recentAuditEntries(limit: 1).first)
+        #expect(entry.action == "notices.applied")
+        let details = try #require(try JSONSerialization.jsonObject(with: Data(entry.details.utf8)) as? [String: String])
+        #expect(details["notices"] == "4")
+        #expect(details["duplicates"] == "1")
+        let lines = try #require(details["outcomes"]).components(separatedBy: "\n")
+        #expect(lines.count == 4)
+        let revokedBoth = lines[0].hasSuffix("13/signing 01 cessationOfOperation, 13/user-authentication 02 cessationOfOperation")
+            || lines[0].hasSuffix("13/user-authentication 02 cessationOfOperation, 13/signing 01 cessationOfOperation")
+        #expect(lines[0].hasPrefix("line 1 notice n1 death 2026-11-18T12:06:40.000Z") && lines[0].contains(" applied: ") && revokedBoth)
+        #expect(lines[1] == "line 2 notice n2 death rejected badCheckDigit municipalityCode")
+        #expect(lines[2].hasPrefix("line 3 notice n3 move-out 2026-11-18T12:06:40.000Z") && lines[2].hasSuffix(" applied: 13/signing 03 affiliationChanged"))
+        #expect(lines[3].hasPrefix("line 5 notice n5 move-out ") && lines[3].hasSuffix(" no-match"))
+    }
+
     final class LookaheadBox: @unchecked Sendable {
         var value: NoticeLookahead?
     }
