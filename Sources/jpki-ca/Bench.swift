@@ -80,6 +80,7 @@ struct IssueBenchmark: AsyncParsableCommand {
 
         // In-process.
         let inProcessStolen = StolenTime()
+        let inProcessCPU = ProcessorTime()
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             var next = 0
@@ -96,23 +97,35 @@ struct IssueBenchmark: AsyncParsableCommand {
         let elapsed = (ContinuousClock.now - start) / .seconds(1)
         let inProcess = Double(enrollments * 2) / elapsed
         let inProcessSteal = inProcessStolen.percent
+        let inProcessCost = inProcessCPU.seconds / Double(enrollments * 2)
         let rawBetween = try rawOpenSSL("between the runs")
         let inProcessLimit = (rawBefore + rawBetween) / 2
         print(String(format: "in-process: %d certificates in %.2f s = %8.1f certificates/s (%.2f x raw signing), concurrency %d",
                      enrollments * 2, elapsed, inProcess, inProcess / inProcessLimit, concurrency)
               + (inProcessSteal.map { String(format: ", steal %.0f %%", $0) } ?? ""))
+        print(Self.costLine(inProcessCost, limit: inProcessLimit))
 
         // HTTP, with wrk as the client.
         let httpStolen = StolenTime()
+        let httpCPU = ProcessorTime()
         let http = try await httpRate(runtime: runtime, template: template, logger: logger)
         let httpSteal = httpStolen.percent
+        let httpCost = httpCPU.seconds / (http.certificatesPerSecond * Double(seconds))
         let rawAfter = try rawOpenSSL("after the HTTP run")
         let httpLimit = (rawBetween + rawAfter) / 2
         print(String(format: "HTTP:       %8.1f certificates/s (%.2f x raw signing), %d connections, %d s, p50 %.2fms, p99 %.2fms",
                      http.certificatesPerSecond, http.certificatesPerSecond / httpLimit, connections, seconds, http.p50, http.p99)
               + (httpSteal.map { String(format: ", steal %.0f %%", $0) } ?? ""))
+        print(Self.costLine(httpCost, limit: httpLimit) + " (the server's; wrk's own is not counted)")
         let verification = try runtime.database.verifyAuditLog()
         print("audit log after the run: \(verification); certificates stored: \(try runtime.database.certificateCount())")
+    }
+
+    /// The CPU time a certificate cost, in milliseconds and in raw signatures (one thread signing
+    /// at `limit` a second spends 1 / `limit` s on each): with two cores, issuance reaches the raw
+    /// single-core rate only if a certificate costs at most two signatures' worth.
+    static func costLine(_ seconds: Double, limit: Double) -> String {
+        String(format: "            CPU per certificate %.3f ms = %.2f raw signatures", seconds * 1000, seconds * limit)
     }
 
     enum Engine { case openssl, swiftCrypto }
