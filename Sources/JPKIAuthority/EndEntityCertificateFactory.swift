@@ -1,5 +1,6 @@
 import Foundation
 import JPKIProfile
+import Synchronization
 import X509
 
 /// What a resident's certificate says: everything the factory needs, decided by the RA.
@@ -50,6 +51,10 @@ public struct EndEntityContent: Sendable {
 public struct EndEntityCertificateFactory: Sendable {
     public let authority: CertificateAuthority
     public let publication: PublicationPoints
+    /// The extensions that every certificate of one CRL partition carries alike, encoded the
+    /// first time the partition is issued to (their DER was a tenth of issuance's CPU time
+    /// besides the signature: docs/BENCHMARKS.md).
+    private let partitionExtensions = PartitionExtensions()
 
     public init(authority: CertificateAuthority, publication: PublicationPoints) {
         self.authority = authority
@@ -69,27 +74,14 @@ public struct EndEntityCertificateFactory: Sendable {
 
     public func issue(_ content: EndEntityContent) throws -> Certificate {
         try IssuanceCheck.check(content, authority: authority)
-        let policy = content.kind == .signing
-            ? JPKIObjectIdentifier.signingPolicy : JPKIObjectIdentifier.userAuthenticationPolicy
-        let keyUsage = content.kind == .signing
-            ? KeyUsage(digitalSignature: true, nonRepudiation: true) : KeyUsage(digitalSignature: true)
-        let distributionPoint = try content.partition.distributionPoint(
-            prefectureName: content.prefectureName,
-            municipalityName: content.kind == .signing ? content.municipalityName : nil,
-            publication: publication)
-        let altName = try content.fourItems.map(FourItemsAlternativeName.make)
-        let extensions = try Certificate.Extensions {
-            Critical(keyUsage)
-            CertificatePolicies([policy])
-            AuthorityKeyIdentifier(keyIdentifier: authority.keyIdentifier)
-            SubjectKeyIdentifier(hash: content.publicKey)
-            AuthorityInformationAccess([
-                .init(method: .ocspServer, location: .uniformResourceIdentifier(publication.ocsp)),
-                .init(method: .issuingCA, location: .uniformResourceIdentifier(publication.caCertificate(authority.id))),
-            ])
-            CRLDistributionPoints([distributionPoint])
-            FreshestCRL([content.partition.deltaDistributionPoint(publication: publication)])
-            if let altName { altName }
+        let shared = try partitionExtensions.extensions(for: PartitionExtensions.Key(content)) {
+            try sharedExtensions(for: content)
+        }
+        var extensions = shared.leading
+        extensions.append(try SubjectKeyIdentifier(hash: content.publicKey).makeCertificateExtension())
+        extensions += shared.trailing
+        if let items = content.fourItems {
+            extensions.append(try FourItemsAlternativeName.make(items).makeCertificateExtension())
         }
         return try Certificate(
             version: .v3,
@@ -100,9 +92,70 @@ public struct EndEntityCertificateFactory: Sendable {
             issuer: authority.certificate.subject,
             subject: try subject(for: content),
             signatureAlgorithm: .sha256WithRSAEncryption,
-            extensions: extensions,
+            extensions: try Certificate.Extensions(extensions),
             issuerPrivateKey: authority.privateKey
         )
+    }
+
+    /// Everything but the subject key identifier and the four items, in the order certificates
+    /// carry them: keyUsage (critical), certificatePolicies, AKI, then SKI, then
+    /// authorityInformationAccess, cRLDistributionPoints and freshestCRL.
+    private func sharedExtensions(for content: EndEntityContent) throws -> PartitionExtensions.Shared {
+        let policy = content.kind == .signing
+            ? JPKIObjectIdentifier.signingPolicy : JPKIObjectIdentifier.userAuthenticationPolicy
+        let keyUsage = content.kind == .signing
+            ? KeyUsage(digitalSignature: true, nonRepudiation: true) : KeyUsage(digitalSignature: true)
+        let distributionPoint = try content.partition.distributionPoint(
+            prefectureName: content.prefectureName,
+            municipalityName: content.kind == .signing ? content.municipalityName : nil,
+            publication: publication)
+        return PartitionExtensions.Shared(
+            leading: [
+                try Critical(keyUsage).makeCertificateExtension(),
+                try CertificatePolicies([policy]).makeCertificateExtension(),
+                try AuthorityKeyIdentifier(keyIdentifier: authority.keyIdentifier).makeCertificateExtension(),
+            ],
+            trailing: [
+                try AuthorityInformationAccess([
+                    .init(method: .ocspServer, location: .uniformResourceIdentifier(publication.ocsp)),
+                    .init(method: .issuingCA, location: .uniformResourceIdentifier(publication.caCertificate(authority.id))),
+                ]).makeCertificateExtension(),
+                try CRLDistributionPoints([distributionPoint]).makeCertificateExtension(),
+                try FreshestCRL([content.partition.deltaDistributionPoint(publication: publication)]).makeCertificateExtension(),
+            ])
+    }
+}
+
+/// The encoded extensions shared by the certificates of each CRL partition (and the names the
+/// distribution point carries), made once per partition: a CA has a bounded number of them,
+/// fixed by its configuration.
+final class PartitionExtensions: Sendable {
+    struct Key: Hashable {
+        let partition: CRLPartition
+        let kind: CertificateKind
+        let prefectureName: String
+        let municipalityName: String
+
+        init(_ content: EndEntityContent) {
+            partition = content.partition
+            kind = content.kind
+            prefectureName = content.prefectureName
+            municipalityName = content.municipalityName
+        }
+    }
+
+    struct Shared: Sendable {
+        let leading: [Certificate.Extension]
+        let trailing: [Certificate.Extension]
+    }
+
+    private let made = Mutex<[Key: Shared]>([:])
+
+    func extensions(for key: Key, make: () throws -> Shared) throws -> Shared {
+        if let shared = made.withLock({ $0[key] }) { return shared }
+        let shared = try make()
+        made.withLock { $0[key] = shared }
+        return shared
     }
 }
 

@@ -57,6 +57,12 @@ struct EnrollmentTests {
             shards.insert(issued[0].partition.id)
             let points = try CRLDistributionPoints(try #require(issued[0].certificate.extensions[oid: CRLDistributionPoints.oid]))
             #expect(points.points[0].fullName.contains(.uniformResourceIdentifier("http://ca.test/crl/13/signing/\(issued[0].partition.id).crl")))
+            // The partition's extensions are encoded once and shared; the key identifier is each certificate's own.
+            let freshest = try FreshestCRL(try #require(issued[0].certificate.extensions[oid: FreshestCRL.oid]))
+            #expect(freshest.points[0].fullName == [.uniformResourceIdentifier("http://ca.test/crl/13/signing/\(issued[0].partition.id)-delta.crl")])
+            for certificate in issued.map(\.certificate) {
+                #expect(try certificate.extensions.subjectKeyIdentifier == SubjectKeyIdentifier(hash: certificate.publicKey))
+            }
         }
         #expect(shards.isSubset(of: ["131121-s00", "131121-s01", "131121-s02", "131121-s03"]))
         #expect(shards.count > 1)
