@@ -52,8 +52,8 @@ public struct EndEntityCertificateFactory: Sendable {
     public let authority: CertificateAuthority
     public let publication: PublicationPoints
     /// The extensions that every certificate of one CRL partition carries alike, encoded the
-    /// first time the partition is issued to (their DER was a tenth of issuance's CPU time
-    /// besides the signature: docs/BENCHMARKS.md).
+    /// first time the partition is issued to: encoding them for each certificate was most of
+    /// what building one cost besides its signature (docs/BENCHMARKS.md, session 8).
     private let partitionExtensions = PartitionExtensions()
 
     public init(authority: CertificateAuthority, publication: PublicationPoints) {
@@ -134,13 +134,14 @@ final class PartitionExtensions: Sendable {
         let partition: CRLPartition
         let kind: CertificateKind
         let prefectureName: String
-        let municipalityName: String
+        /// Only signing certificates' distribution points name the municipality.
+        let municipalityName: String?
 
         init(_ content: EndEntityContent) {
             partition = content.partition
             kind = content.kind
             prefectureName = content.prefectureName
-            municipalityName = content.municipalityName
+            municipalityName = content.kind == .signing ? content.municipalityName : nil
         }
     }
 

@@ -31,7 +31,7 @@ public final class CertificateDatabase: Sendable {
             // the WAL keeps growing (some 120 MiB a batch) until a commit past this threshold
             // checkpoints, and that commit waits for the copy and the database file's fsync
             // (half a second). At 262144 pages (1 GiB) that happens every eighth batch rather than
-            // every second or third (1,000,000 notices 5 % faster, docs/BENCHMARKS.md).
+            // every second or third (docs/BENCHMARKS.md, session 8).
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 262144")
         }
         configuration.busyMode = .timeout(10)

@@ -25,8 +25,9 @@ extension CertificateDatabase {
     /// - `fourItems`, the items the desk confirmed, become the resident's latest.
     ///
     /// Returns the supersessions and links it made. Nothing is written if anything fails.
-    /// Issuances that arrive together commit together (``GroupCommit``), each in its own
-    /// savepoint, and each call returns once its certificates are durable.
+    /// Issuances that arrive together commit together (``GroupCommit``: written one after
+    /// another; if one throws, written again each in a savepoint of its own), and each call
+    /// returns once its certificates are durable.
     public func recordIssuance(_ records: [CertificateRecord], fourItems: BasicFourItems? = nil, actor: String,
                                at now: Date) async throws -> [Supersession] {
         let nowSeconds = StoredTime.seconds(now)

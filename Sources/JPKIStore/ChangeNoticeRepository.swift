@@ -218,9 +218,9 @@ extension CertificateDatabase {
             try InsertRows.execute(table: "change_notice",
                                    columns: ["feed", "notice_id", "kind", "outcome", "effective_at", "ingested_at", "revoked"],
                                    values: recorded, db: db)
-            // One audit entry per batch, listing every outcome that changed something, line by
-            // line, and counting the duplicates, which changed nothing: the chain covers each
-            // notice, and a batch of ten thousand costs one entry.
+            // One audit entry per batch, listing every line's outcome but the duplicates', which
+            // are counted (they changed nothing): the chain covers each notice, and a batch of
+            // forty thousand costs one entry.
             if auditedLines > 0 {
                 try AuditLog.append(AuditEvent(actor: feed, action: "notices.applied", details: [
                     "notices": "\(auditedLines)", "duplicates": "\(duplicates)", "outcomes": audited,

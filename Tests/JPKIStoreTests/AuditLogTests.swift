@@ -72,7 +72,8 @@ struct AuditLogTests {
     }
 
     /// Asked of the writer connection, the one that commits: a pool sets its writer to
-    /// `synchronous = NORMAL` when it enables WAL, while its readers keep SQLite's default (FULL).
+    /// `synchronous = NORMAL` when it enables WAL, while its readers, which never commit, keep
+    /// SQLite's default.
     @Test func theDatabaseIsInWALModeAndItsWriterCommitsWithFullSync() throws {
         let db = try database()
         let (journal, synchronous) = try db.writer.writeWithoutTransaction { db in

@@ -35,8 +35,9 @@ struct WriterPipelineTests {
         return revocations.map { "\($0.serial) \($0.reason.name)" }.sorted()
     }
 
-    /// Issuances arriving together share a transaction, each in its own savepoint: the one whose
-    /// serial is taken fails alone, the others commit, and the audit chain holds each once.
+    /// Issuances arriving together share a transaction: the one whose serial is taken fails alone
+    /// (the group is written again, each in a savepoint of its own), the others commit, and the
+    /// audit chain holds each once.
     @Test func concurrentIssuancesCommitTogetherAndFailAlone() async throws {
         let db = try database()
         _ = try await db.recordIssuance([record(serial: "0a00", resident: 200)], actor: "desk", at: Date())
@@ -126,6 +127,12 @@ struct WriterPipelineTests {
         let last = try #require(db.lastNoticeWrite.withLock { $0 })
         #expect(last.admits(ahead, for: second, feed: "registry", at: try await db.writer.write { try WriterMark($0) }))
         #expect(!last.admits(ahead, for: second, feed: "another-feed", at: try await db.writer.write { try WriterMark($0) }))
+        // Read for another batch, or beside a batch other than the one last written: not taken.
+        #expect(!last.admits(ahead, for: NoticeBatch(second.entries), feed: "registry",
+                             at: try await db.writer.write { try WriterMark($0) }))
+        let besideAnother = try await db.noticeLookahead(for: second, feed: "registry", during: try #require(mark.value),
+                                                         beside: NoticeBatch(first.entries))
+        #expect(!last.admits(besideAnother, for: second, feed: "registry", at: try await db.writer.write { try WriterMark($0) }))
         _ = try await db.recordIssuance([record(serial: "03", resident: 2)], actor: "desk", at: Self.issuedAt)
         #expect(!last.admits(ahead, for: second, feed: "registry", at: try await db.writer.write { try WriterMark($0) }))
 
