@@ -5,11 +5,30 @@ import Foundation
 /// notice's time is never read in the wrong zone.
 public enum Timestamp {
     /// `2026-11-20T00:30:00Z`: whole Unix seconds in UTC, the form JSON answers carry.
+    /// Written byte by byte into the string's storage: validity answers carry two of these each,
+    /// by the ten thousand a second.
     public static func format(_ seconds: Int64) -> String {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let date = CalendarDate(daysSinceEpoch: days)
         let second = Int(seconds - days * 86_400)
-        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(CalendarDate(daysSinceEpoch: days))T\(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60))Z"
+        return String(unsafeUninitializedCapacity: 20) { out in
+            func digits(_ value: Int, _ count: Int, at offset: Int) {
+                var value = value
+                for index in (offset..<offset + count).reversed() {
+                    out[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+            }
+            digits(date.year, 4, at: 0)
+            digits(date.month, 2, at: 5)
+            digits(date.day, 2, at: 8)
+            digits(second / 3600, 2, at: 11)
+            digits(second / 60 % 60, 2, at: 14)
+            digits(second % 60, 2, at: 17)
+            (out[4], out[7], out[10]) = (UInt8(ascii: "-"), UInt8(ascii: "-"), UInt8(ascii: "T"))
+            (out[13], out[16], out[19]) = (UInt8(ascii: ":"), UInt8(ascii: ":"), UInt8(ascii: "Z"))
+            return 20
+        }
     }
 
     /// Parses `text` strictly, or returns `nil`. Fractions are accepted and truncated to the second:

@@ -11,7 +11,7 @@ struct AuditGroupCommit {
     static let action = "verifier.requests"
 
     private struct Member: Sendable {
-        let event: AuditEvent
+        let line: AuditLine
         let done: @Sendable (Result<Void, any Error>) -> Void
     }
 
@@ -20,7 +20,7 @@ struct AuditGroupCommit {
     init(database: CertificateDatabase) {
         queue = CommitQueue { group in
             do {
-                try await database.audit(group: group.map(\.event), actor: Self.actor, action: Self.action, at: Date())
+                try await database.audit(group: group.map(\.line), actor: Self.actor, action: Self.action, at: Date())
                 for member in group { member.done(.success(())) }
             } catch {
                 for member in group { member.done(.failure(error)) }
@@ -35,8 +35,9 @@ struct AuditGroupCommit {
     }
 
     /// Calls `done`, on the committer's task, once `event` is committed or has failed to be:
-    /// for an answer given on an event loop, which must not wait.
+    /// for an answer given on an event loop, which must not wait. The event's line is written
+    /// here, on the caller's thread, not by the committer that every request waits for.
     func record(_ event: AuditEvent, then done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
-        queue.add(Member(event: event, done: done))
+        queue.add(Member(line: AuditLine(event), done: done))
     }
 }

@@ -91,18 +91,21 @@ extension APIRoutes {
                                gate: VerifierGate, logger: Logger) -> EventLoopAnswer? {
         guard request.method == .get, let path = request.path, path.hasPrefix("/v1/validity/"),
               !path.utf8.contains(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "%") }) else { return nil }
-        let segments = path.dropFirst(13).split(separator: "/", omittingEmptySubsequences: false)
+        let segments = path.utf8.dropFirst(13).split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
         guard segments.count == 3,
-              let (ca, serial) = try? certificatePath(prefecture: segments[0], kind: segments[1], serial: segments[2]),
+              let (ca, serial) = try? certificatePath(prefecture: Substring(segments[0]), kind: Substring(segments[1]),
+                                                      serial: Substring(segments[2])),
               let token = request.headerFields.bearer?.token, let verifier = credentials.verifier(presenting: token),
               let validity = ocsp.responder.validityFromMemory(ca: ca, serial: serial),
               gate.rateLimiter.admit(verifier) == nil else { return nil }
         let event = validityEvent(verifier, validity)
+        // Written here, on the event loop, not by the audit committer that calls back.
+        let answer = ValidityBody(validity).eventLoopResponse
         return .later { respond in
             gate.audit.record(event) { recorded in
                 switch recorded {
                 case .success:
-                    respond(ValidityBody(validity).eventLoopResponse)
+                    respond(answer)
                 case .failure(let error):
                     // As JSONErrorMiddleware answers the route's failure; unrecorded, so not disclosed.
                     logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
@@ -182,14 +185,24 @@ extension APIRoutes {
         }
 
         var text: String {
-            func time(_ date: Date) -> String { JSONString.quoted(Timestamp.format(Int64(date.timeIntervalSince1970))) }
-            var fields = ["\"issuer\":" + JSONString.quoted(validity.ca.description),
-                          "\"nextUpdate\":" + time(validity.nextUpdate)]
-            if let reason = validity.reason { fields.append("\"reason\":" + JSONString.quoted(reason.name)) }
-            if let revokedAt = validity.revokedAt { fields.append("\"revokedAt\":" + time(revokedAt)) }
-            fields += ["\"serial\":" + JSONString.quoted(validity.serial), "\"status\":" + JSONString.quoted(validity.status.rawValue),
-                       "\"thisUpdate\":" + time(validity.thisUpdate)]
-            return "{" + fields.joined(separator: ",") + "}"
+            var json = ""
+            json.reserveCapacity(256)
+            func field(_ name: String, _ value: String) {
+                json += json.isEmpty ? "{\"" : ",\""
+                json += name
+                json += "\":"
+                JSONString.append(value, to: &json)
+            }
+            func time(_ date: Date) -> String { Timestamp.format(Int64(date.timeIntervalSince1970)) }
+            field("issuer", validity.ca.description)
+            field("nextUpdate", time(validity.nextUpdate))
+            if let reason = validity.reason { field("reason", reason.name) }
+            if let revokedAt = validity.revokedAt { field("revokedAt", time(revokedAt)) }
+            field("serial", validity.serial)
+            field("status", validity.status.rawValue)
+            field("thisUpdate", time(validity.thisUpdate))
+            json += "}"
+            return json
         }
 
         var response: Response {

@@ -28,8 +28,38 @@ public struct AuditEvent: Sendable {
     /// The details as a JSON object with sorted keys: one canonical text per event, which is
     /// what the chain hashes. Strings are escaped as RFC 8259 §7 requires.
     var detailsJSON: String {
-        return "{" + details.keys.sorted().map { "\(JSONString.quoted($0)):\(JSONString.quoted(details[$0]!))" }
-            .joined(separator: ",") + "}"
+        Self.jsonObject(details.sorted { $0.key < $1.key })
+    }
+
+    /// `fields`, in the order given, as one JSON object.
+    static func jsonObject(_ fields: [(key: String, value: String)]) -> String {
+        var json = "{"
+        json.reserveCapacity(fields.reduce(2) { $0 + $1.key.utf8.count + $1.value.utf8.count + 6 })
+        for (index, field) in fields.enumerated() {
+            if index > 0 { json += "," }
+            JSONString.append(field.key, to: &json)
+            json += ":"
+            JSONString.append(field.value, to: &json)
+        }
+        json += "}"
+        return json
+    }
+}
+
+/// An event as one line of a group entry (``CertificateDatabase/audit(group:actor:action:at:)``):
+/// its details with its `actor` and `action`, as one JSON object with sorted keys.
+///
+/// Made where the event happens (for a verifier request, on the connection's event loop), so
+/// that the one committer, which writes a group's lines one after another while the group's
+/// callers wait, only joins them.
+public struct AuditLine: Sendable {
+    let text: String
+
+    public init(_ event: AuditEvent) {
+        var fields = event.details.filter { $0.key != "actor" && $0.key != "action" }.map { (key: $0.key, value: $0.value) }
+        fields += [(key: "actor", value: event.actor), (key: "action", value: event.action)]
+        fields.sort { $0.key < $1.key }
+        text = AuditEvent.jsonObject(fields)
     }
 }
 
@@ -125,22 +155,17 @@ extension CertificateDatabase {
         try writer.write { try AuditLog.append(event, at: date, in: $0) }
     }
 
-    /// Appends `events`, which arrived together, as one entry of the chain: `actor` and `action`
-    /// name the group, and the details hold `count` and `events`, one JSON object per line, each
-    /// the event's details with its `actor` and `action`, in arrival order. Verifier requests by
+    /// Appends `lines`, events which arrived together, as one entry of the chain: `actor` and
+    /// `action` name the group, and the details hold `count` and `events`, one JSON object per
+    /// line (``AuditLine``), in arrival order. Verifier requests by
     /// the thousand a second are recorded so: every request has its line, and the chain covers
     /// every line, at the cost of one entry per commit rather than one per request (as change
     /// notices are recorded one entry per batch).
-    public func audit(group events: [AuditEvent], actor: String, action: String, at date: Date) async throws {
-        let lines = events.map { event in
-            var details = event.details
-            details["actor"] = event.actor
-            details["action"] = event.action
-            return AuditEvent(actor: event.actor, action: event.action, details: details).detailsJSON
-        }
+    public func audit(group lines: [AuditLine], actor: String, action: String, at date: Date) async throws {
+        let events = lines.map(\.text).joined(separator: "\n")
         try await writer.write { db in
             try AuditLog.append(AuditEvent(actor: actor, action: action, details: [
-                "count": "\(lines.count)", "events": lines.joined(separator: "\n"),
+                "count": "\(lines.count)", "events": events,
             ]), at: date, in: db)
         }
     }

@@ -6,7 +6,7 @@ public enum JSONString {
     /// multi-byte UTF-8 character is 0x80 or above and passes as it is.
     public static func quoted(_ text: String) -> String {
         // Most texts (ids, serials, names of kinds) need no escape: one copy, no byte loop.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+        if !needsEscape(text) {
             return "\"" + text + "\""
         }
         // Written straight into the string's storage, sized exactly: a batch's audit text runs
@@ -41,6 +41,22 @@ public enum JSONString {
             put(UInt8(ascii: "\""))
             return count
         }
+    }
+
+    /// Appends `text` in double quotes to `json`, escaped as ``quoted(_:)`` escapes it: for an
+    /// object written field by field into one string, with no string made per field.
+    public static func append(_ text: String, to json: inout String) {
+        guard !needsEscape(text) else {
+            json += quoted(text)
+            return
+        }
+        json += "\""
+        json += text
+        json += "\""
+    }
+
+    private static func needsEscape(_ text: String) -> Bool {
+        text.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

@@ -52,6 +52,18 @@ struct TimestampTests {
         #expect(Timestamp.parse("2026-11-20T00:30:00.999Z") == expected)
     }
 
+    /// Formatted as Foundation's ISO 8601 formatter formats the same second, across days,
+    /// months, leap days, years and the epoch, and read back by ``Timestamp/parse(_:)``.
+    @Test(arguments: [0 as Int64, -1, 86_399, 86_400, 951_782_400, 951_868_799, 1_795_134_600, 1_798_761_599,
+                      1_798_761_600, 4_102_444_800, -31_536_000] as [Int64])
+    func formatsWholeSecondsInUTC(_ seconds: Int64) {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        let date = Date(timeIntervalSince1970: TimeInterval(seconds))
+        #expect(Timestamp.format(seconds) == formatter.string(from: date))
+        #expect(Timestamp.parse(Timestamp.format(seconds)) == date)
+    }
+
     @Test(arguments: ["2026-11-20", "2026-11-20T09:30:00", "2026-11-20 09:30:00Z", "2026-02-30T00:00:00Z",
                       "2026-11-20T24:00:00Z", "2026-11-20T09:30:00+0900", "2026-11-20T09:30:00.Z", "２０２６-11-20T00:00:00Z",
                       "2026-11-20T09:30:00Zjunk", ""])

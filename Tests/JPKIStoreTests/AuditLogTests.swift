@@ -96,6 +96,17 @@ struct AuditEncodingTests {
         #expect(parsed == event.details)
     }
 
+    /// A line of a group entry: the event's details with its actor and action, keys sorted, and
+    /// the actor and action given by the event, not by details of the same name.
+    @Test func groupLinesCarryTheActorAndAction() throws {
+        let event = AuditEvent(actor: "bench", action: "verifier.validity",
+                               details: ["serial": "0a", "ca": "13/signing", "answer": "say \"good\"", "actor": "forged"])
+        let line = AuditLine(event).text
+        #expect(line == #"{"action":"verifier.validity","actor":"bench","answer":"say \"good\"","ca":"13/signing","serial":"0a"}"#)
+        let parsed = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
+        #expect(parsed == ["action": "verifier.validity", "actor": "bench", "answer": "say \"good\"", "ca": "13/signing", "serial": "0a"])
+    }
+
     @Test func timestampsAreRFC3339UTCWithMilliseconds() {
         #expect(AuditLog.timestamp(Date(timeIntervalSince1970: 1_795_273_199.5)) == "2026-11-21T14:59:59.500Z")
         #expect(AuditLog.timestamp(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")

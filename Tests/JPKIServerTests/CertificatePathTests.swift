@@ -1,0 +1,25 @@
+import Testing
+@testable import JPKIServer
+
+@Suite("Certificate paths: /{prefecture}/{kind}/{serial}")
+struct CertificatePathTests {
+    @Test func aSerialIsLowercasedHex() throws {
+        let (ca, serial) = try APIRoutes.certificatePath(prefecture: "13", kind: "signing", serial: "0A1b")
+        #expect(ca.description == "13/signing")
+        #expect(serial == "0a1b")
+    }
+
+    /// Hexadecimal is ASCII: fullwidth digits and letters (U+FF10, U+FF41), which
+    /// `Character.isHexDigit` admits, are not a serial; nor is a serial over 20 octets.
+    @Test(arguments: ["", "zz", "０ａ", "0x1f", String(repeating: "f", count: 41)])
+    func whatIsNotASerialIsRefused(_ text: String) {
+        do {
+            let (_, serial) = try APIRoutes.certificatePath(prefecture: "13", kind: "signing", serial: text)
+            Issue.record("\(serial) was taken for a serial")
+        } catch let error as APIError {
+            #expect(error.code == "invalid_serial")
+        } catch {
+            Issue.record(error)
+        }
+    }
+}
