@@ -5,8 +5,8 @@ import Foundation
 /// notice's time is never read in the wrong zone.
 public enum Timestamp {
     /// `2026-11-20T00:30:00Z`: whole Unix seconds in UTC, the form JSON answers carry.
-    /// Written byte by byte into the string's storage: validity answers carry two of these each,
-    /// by the ten thousand a second.
+    /// Written byte by byte into the string's storage: validity answers carry two or three of
+    /// these each, by the ten thousand a second.
     public static func format(_ seconds: Int64) -> String {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let date = CalendarDate(daysSinceEpoch: days)

@@ -185,24 +185,14 @@ extension APIRoutes {
         }
 
         var text: String {
-            var json = ""
-            json.reserveCapacity(256)
-            func field(_ name: String, _ value: String) {
-                json += json.isEmpty ? "{\"" : ",\""
-                json += name
-                json += "\":"
-                JSONString.append(value, to: &json)
-            }
             func time(_ date: Date) -> String { Timestamp.format(Int64(date.timeIntervalSince1970)) }
-            field("issuer", validity.ca.description)
-            field("nextUpdate", time(validity.nextUpdate))
-            if let reason = validity.reason { field("reason", reason.name) }
-            if let revokedAt = validity.revokedAt { field("revokedAt", time(revokedAt)) }
-            field("serial", validity.serial)
-            field("status", validity.status.rawValue)
-            field("thisUpdate", time(validity.thisUpdate))
-            json += "}"
-            return json
+            var fields = [(key: "issuer", value: validity.ca.description), (key: "nextUpdate", value: time(validity.nextUpdate))]
+            fields.reserveCapacity(7)
+            if let reason = validity.reason { fields.append((key: "reason", value: reason.name)) }
+            if let revokedAt = validity.revokedAt { fields.append((key: "revokedAt", value: time(revokedAt))) }
+            fields += [(key: "serial", value: validity.serial), (key: "status", value: validity.status.rawValue),
+                       (key: "thisUpdate", value: time(validity.thisUpdate))]
+            return JSONString.object(fields)
         }
 
         var response: Response {

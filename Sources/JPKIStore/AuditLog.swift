@@ -28,21 +28,7 @@ public struct AuditEvent: Sendable {
     /// The details as a JSON object with sorted keys: one canonical text per event, which is
     /// what the chain hashes. Strings are escaped as RFC 8259 §7 requires.
     var detailsJSON: String {
-        Self.jsonObject(details.sorted { $0.key < $1.key })
-    }
-
-    /// `fields`, in the order given, as one JSON object.
-    static func jsonObject(_ fields: [(key: String, value: String)]) -> String {
-        var json = "{"
-        json.reserveCapacity(fields.reduce(2) { $0 + $1.key.utf8.count + $1.value.utf8.count + 6 })
-        for (index, field) in fields.enumerated() {
-            if index > 0 { json += "," }
-            JSONString.append(field.key, to: &json)
-            json += ":"
-            JSONString.append(field.value, to: &json)
-        }
-        json += "}"
-        return json
+        JSONString.object(details.sorted { $0.key < $1.key })
     }
 }
 
@@ -56,10 +42,10 @@ public struct AuditLine: Sendable {
     let text: String
 
     public init(_ event: AuditEvent) {
-        var fields = event.details.filter { $0.key != "actor" && $0.key != "action" }.map { (key: $0.key, value: $0.value) }
+        var fields = event.details.compactMap { $0.key == "actor" || $0.key == "action" ? nil : (key: $0.key, value: $0.value) }
         fields += [(key: "actor", value: event.actor), (key: "action", value: event.action)]
         fields.sort { $0.key < $1.key }
-        text = AuditEvent.jsonObject(fields)
+        text = JSONString.object(fields)
     }
 }
 

@@ -100,7 +100,8 @@ struct AuditEncodingTests {
     /// the actor and action given by the event, not by details of the same name.
     @Test func groupLinesCarryTheActorAndAction() throws {
         let event = AuditEvent(actor: "bench", action: "verifier.validity",
-                               details: ["serial": "0a", "ca": "13/signing", "answer": "say \"good\"", "actor": "forged"])
+                               details: ["serial": "0a", "ca": "13/signing", "answer": "say \"good\"", "actor": "forged",
+                                         "action": "forged"])
         let line = AuditLine(event).text
         #expect(line == #"{"action":"verifier.validity","actor":"bench","answer":"say \"good\"","ca":"13/signing","serial":"0a"}"#)
         let parsed = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
