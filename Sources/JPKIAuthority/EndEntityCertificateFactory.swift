@@ -178,7 +178,7 @@ public enum IssuanceCheck {
         case .userAuthentication:
             guard content.fourItems == nil else { throw fail("a user-authentication certificate must carry none of the four items") }
         }
-        guard content.opaqueID.count == 24, content.opaqueID.allSatisfy(\.isHexDigit) else {
+        guard content.opaqueID.utf8.count == 24, content.opaqueID.isASCIIHexadecimal else {
             throw fail("subject CN must be an opaque 24-hex-digit identifier")
         }
     }

@@ -164,7 +164,7 @@ public enum OperatorCredential {
     public static func parseDigest(_ text: String) -> String? {
         guard text.hasPrefix("sha256:") else { return nil }
         let hex = text.dropFirst(7)
-        guard hex.count == 64, hex.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else { return nil }
+        guard hex.utf8.count == 64, hex.isASCIIHexadecimal, !hex.contains(where: \.isUppercase) else { return nil }
         return String(hex)
     }
 }

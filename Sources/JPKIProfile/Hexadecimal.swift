@@ -13,6 +13,19 @@ extension Sequence<UInt8> {
     }
 }
 
+extension StringProtocol {
+    /// Whether every character is an ASCII hexadecimal digit, either case, checked by its UTF-8
+    /// bytes: `Character.isHexDigit` also admits the fullwidth forms (U+FF10 "０", U+FF41 "ａ"),
+    /// in which no serial, digest or identifier here is written, and which
+    /// ``Swift/Array/init(hexadecimal:)`` then refuses.
+    public var isASCIIHexadecimal: Bool {
+        utf8.allSatisfy {
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0)
+                || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0)
+        }
+    }
+}
+
 extension Array<UInt8> {
     /// The bytes of an even-length hexadecimal string (either case), or `nil` if it is not one.
     public init?(hexadecimal text: String) {

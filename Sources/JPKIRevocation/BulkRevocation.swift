@@ -41,7 +41,7 @@ public struct BulkRevocation: Sendable {
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let serial = line.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()  // CRLF files too
             if serial.isEmpty || serial.hasPrefix("#") { continue }
-            guard serial.count <= 40, serial.allSatisfy(\.isHexDigit) else {
+            guard serial.utf8.count <= 40, serial.isASCIIHexadecimal else {
                 throw RevocationError(.invalidSerial, field: "line \(index + 1)", "\"\(serial)\" is not a serial in hexadecimal")
             }
             serials.append(serial)

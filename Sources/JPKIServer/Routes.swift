@@ -222,10 +222,7 @@ public enum APIRoutes {
         guard let prefecture = PrefectureCode(String(prefecture)), let kind = CertificateKind(rawValue: String(kind)) else {
             throw APIError(.notFound, code: "unknown_ca", "no such CA")
         }
-        // ASCII hex only, by its bytes: `Character.isHexDigit` also admits fullwidth digits.
-        guard !serial.isEmpty, serial.utf8.count <= 40,
-              serial.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) })
-        else {
+        guard !serial.isEmpty, serial.utf8.count <= 40, serial.isASCIIHexadecimal else {
             throw APIError(.badRequest, code: "invalid_serial", field: "serial", "a serial is given in hexadecimal")
         }
         return (CertificateAuthorityID(prefecture: prefecture, kind: kind), serial)

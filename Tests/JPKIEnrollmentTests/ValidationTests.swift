@@ -105,3 +105,16 @@ struct ValidationTests {
         }
     }
 }
+
+@Suite("Operator credential digests in the configuration")
+struct CredentialDigestTests {
+    @Test func aDigestIsSixtyFourLowercaseASCIIHexDigits() {
+        let digest = OperatorCredential.digest(of: "secret")
+        #expect(OperatorCredential.parseDigest(digest) == String(digest.dropFirst(7)))
+        #expect(OperatorCredential.parseDigest(digest.uppercased()) == nil)
+        #expect(OperatorCredential.parseDigest("sha256:" + String(repeating: "a", count: 63)) == nil)
+        // Fullwidth "ａ" passes `Character.isHexDigit` but is no hex digit a credential's bytes
+        // can be read from: such a digest would load and then match no one.
+        #expect(OperatorCredential.parseDigest("sha256:" + String(repeating: "ａ", count: 64)) == nil)
+    }
+}

@@ -83,4 +83,10 @@ struct HexadecimalTests {
         #expect([0x00, 0x0f, 0xa0, 0xff].lowercaseHex == "000fa0ff")
         #expect([UInt8]().lowercaseHex == "")
     }
+
+    @Test func onlyASCIIDigitsAndLettersAToFAreHexadecimal() {
+        #expect("0123456789abcdefABCDEF".isASCIIHexadecimal)
+        #expect("".isASCIIHexadecimal)
+        for text in ["０", "ａ", "Ａ", "g", "0x1f", " 1"] { #expect(!text.isASCIIHexadecimal, "\(text)") }
+    }
 }

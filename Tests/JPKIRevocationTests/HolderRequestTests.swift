@@ -121,8 +121,11 @@ struct HolderRequestTests {
         let list = "\(signing[0].serialHex)\n\n# a comment\n\(signing[0].serialHex.uppercased())\nabcdef\n"
         let results = try await bulk.revoke(serialList: list, of: ca, reason: .keyCompromise, by: TestService.administrator)
         #expect(results.map(\.result) == [.revoked, .alreadyRevoked(.keyCompromise), .unknown])
-        await Self.expectRefusal(.invalidSerial) {
-            _ = try await bulk.revoke(serialList: "not-hex", of: ca, reason: .keyCompromise, by: TestService.administrator)
+        // Fullwidth digits ("０ａ") are not hexadecimal here, though `Character.isHexDigit` says they are.
+        for bad in ["not-hex", "\(signing[1].serialHex)\n０ａ"] {
+            await Self.expectRefusal(.invalidSerial) {
+                _ = try await bulk.revoke(serialList: bad, of: ca, reason: .keyCompromise, by: TestService.administrator)
+            }
         }
 
         // A suspended certificate is revoked with the rest.
