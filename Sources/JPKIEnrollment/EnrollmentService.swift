@@ -64,7 +64,7 @@ public struct EnrollmentService: Sendable {
         let residentHash = hasher.hash(application.residentCode)
         var attempt = 1
         while true {
-            let renewing = try await database.currentExpiries(residentHash: residentHash, at: now)
+            let renewing = try database.currentExpiries(residentHash: residentHash, at: now)
             var signed: [(CertificateRecord, IssuedCertificate)] = []
             for kind in application.kinds {
                 signed.append(try sign(kind, for: application, residentHash: residentHash,

@@ -25,25 +25,36 @@ public struct NoticeResult: Sendable {
     public var json: String {
         var json = "{"
         json.reserveCapacity(160)
-        if let error {
-            json += "\"error\":{\"code\":" + JSONString.quoted(error.code.rawValue)
-            if let field = error.field { json += ",\"field\":" + JSONString.quoted(field) }
-            json += ",\"message\":" + JSONString.quoted(error.message) + "},"
+        func field(_ name: String, _ value: String) {
+            json += name
+            JSONString.append(quoted: value, to: &json)
         }
-        if let kind { json += "\"kind\":" + JSONString.quoted(kind) + "," }
-        json += "\"line\":" + String(line)
-        if let noticeId { json += ",\"noticeId\":" + JSONString.quoted(noticeId) }
-        json += ",\"outcome\":" + JSONString.quoted(outcome)
+        if let error {
+            field("\"error\":{\"code\":", error.code.rawValue)
+            if let name = error.field { field(",\"field\":", name) }
+            field(",\"message\":", error.message)
+            json += "},"
+        }
+        if let kind {
+            field("\"kind\":", kind)
+            json += ","
+        }
+        json += "\"line\":"
+        json += String(line)
+        if let noticeId { field(",\"noticeId\":", noticeId) }
+        field(",\"outcome\":", outcome)
         if let revoked {
             json += ",\"revoked\":["
             for (index, certificate) in revoked.enumerated() {
-                json += (index == 0 ? "{\"issuer\":" : ",{\"issuer\":") + JSONString.quoted(certificate.issuer)
-                    + ",\"reason\":" + JSONString.quoted(certificate.reason)
-                    + ",\"serial\":" + JSONString.quoted(certificate.serial) + "}"
+                field(index == 0 ? "{\"issuer\":" : ",{\"issuer\":", certificate.issuer)
+                field(",\"reason\":", certificate.reason)
+                field(",\"serial\":", certificate.serial)
+                json += "}"
             }
             json += "]"
         }
-        return json + "}"
+        json += "}"
+        return json
     }
 }
 

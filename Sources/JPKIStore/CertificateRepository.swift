@@ -104,8 +104,12 @@ extension CertificateDatabase {
 
     /// When the resident's valid certificates of each kind expire: what the renewal rule needs
     /// (CertificateLifetime). Reads only the expiry column, through the resident index.
-    public func currentExpiries(residentHash: Data, at now: Date) async throws -> [CertificateKind: Date] {
-        try await writer.read { db in
+    ///
+    /// Synchronous, on the caller's thread: the read touches a few cached pages, and GRDB's
+    /// asynchronous read would cost two thread hops more than the read itself (docs/BENCHMARKS.md,
+    /// session 10).
+    public func currentExpiries(residentHash: Data, at now: Date) throws -> [CertificateKind: Date] {
+        try writer.read { db in
             var expiries: [CertificateKind: Date] = [:]
             let rows = try Row.fetchCursor(db.cachedStatement(sql: """
                 SELECT kind, MAX(not_after) AS not_after FROM certificate

@@ -163,6 +163,8 @@ extension CertificateDatabase {
             var auditedLines = 0
             var duplicates = 0
             var tick = ListingTick()
+            // Prepared once for the batch, not looked up by its text for each revocation.
+            let revoke = try db.cachedStatement(sql: Self.revokeByNotice)
             for entry in batch.entries {
                 switch entry {
                 case .rejected(let rejection):
@@ -183,7 +185,7 @@ extension CertificateDatabase {
                         continue
                     }
                     let outcome = try apply(notice, to: &held[notice.residentHash, default: []], nowSeconds: nowSeconds,
-                                            tick: &tick, db: db)
+                                            tick: &tick, revoking: revoke, db: db)
                     // Only for a resident who holds certificates: the CA keeps no one else's items.
                     if case .applied = outcome, let items = notice.fourItems {
                         try Self.recordFourItems(items, residentHash: notice.residentHash,
@@ -317,6 +319,13 @@ extension CertificateDatabase {
         return held
     }
 
+    /// The update that revokes one certificate for a change notice (see `apply`).
+    static let revokeByNotice = """
+        UPDATE certificate SET status = 'revoked', revoked_at = ?, revocation_reason = ?,
+            invalidity_date = CASE status WHEN 'suspended' THEN revoked_at ELSE invalidity_date END, listed_tick = ?
+        WHERE resident_hash = ? AND kind = ? AND +ca = ? AND +serial = ?
+        """
+
     /// Revokes what `notice` revokes among `held`, and notes it there. The update seeks the
     /// resident's rows by primary key (`+` keeps SQLite from going through the serial index).
     ///
@@ -326,7 +335,7 @@ extension CertificateDatabase {
     /// that a notice revoked as of a later time is back-dated to this notice's effective time,
     /// with this notice's reason, since it was invalid from then on.
     private func apply(_ notice: NoticeApplication, to held: inout [HeldCertificate], nowSeconds: Int64,
-                       tick: inout ListingTick, db: Database) throws -> NoticeOutcome {
+                       tick: inout ListingTick, revoking revoke: Statement, db: Database) throws -> NoticeOutcome {
         let effective = StoredTime.seconds(notice.effectiveAt)
         let revokedAt = min(effective, nowSeconds)
         var matched = false
@@ -337,12 +346,8 @@ extension CertificateDatabase {
             guard certificate.status != .revoked || laterNotice else { continue }
             matched = true
             guard let reason = notice.kind.revocationReason(for: certificate.kind) else { continue }
-            try db.cachedStatement(sql: """
-                UPDATE certificate SET status = 'revoked', revoked_at = ?, revocation_reason = ?,
-                    invalidity_date = CASE status WHEN 'suspended' THEN revoked_at ELSE invalidity_date END, listed_tick = ?
-                WHERE resident_hash = ? AND kind = ? AND +ca = ? AND +serial = ?
-                """).execute(arguments: [revokedAt, reason.rawValue, try tick.value(db), notice.residentHash,
-                                         certificate.kind.rawValue, certificate.ca, certificate.serial])
+            try revoke.execute(arguments: [revokedAt, reason.rawValue, try tick.value(db), notice.residentHash,
+                                           certificate.kind.rawValue, certificate.ca, certificate.serial])
             held[index].status = .revoked
             held[index].revokedAt = revokedAt
             held[index].reason = reason

@@ -1,46 +1,33 @@
 /// A string as a JSON string literal (RFC 8259 §7), for the texts written by the million: audit
-/// details, notice reports and validity answers. Foundation's JSONEncoder costs some ten
+/// details, notice reports, validity and enrollment answers. Foundation's JSONEncoder costs some ten
 /// microseconds per object, more than applying a change notice.
 public enum JSONString {
     /// `text` in double quotes, with '"', '\\' and control characters escaped. Every byte of a
     /// multi-byte UTF-8 character is 0x80 or above and passes as it is.
     public static func quoted(_ text: String) -> String {
-        // Most texts (ids, serials, names of kinds) need no escape: one copy, no byte loop.
-        if !needsEscape(text) {
-            return "\"" + text + "\""
-        }
-        // Written straight into the string's storage, sized exactly: a batch's audit text runs
-        // to megabytes.
-        let utf8 = text.utf8
-        let length = utf8.reduce(2) { length, byte in
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): length + 2
-            case 0..<0x20: length + 6
-            default: length + 1
+        var json = ""
+        append(quoted: text, to: &json)
+        return json
+    }
+
+    /// Appends `text` to `json` as ``quoted(_:)`` writes it, with no string made for it unless it
+    /// needs escaping: the fields of a report line or an answer go straight into their object.
+    ///
+    /// The bytes are read through one contiguous buffer, not String's generic views: a batch's
+    /// audit text (megabytes, a line feed every line) was escaped at some 14 ns a byte that way,
+    /// 4 % of the writer's time in change-notice ingestion (docs/BENCHMARKS.md, session 10).
+    public static func append(quoted text: String, to json: inout String) {
+        var text = text
+        let extra = text.withUTF8(escapedExtraLength)
+        json += "\""
+        if extra == 0 {
+            json += text
+        } else {
+            json += text.withUTF8 { bytes in
+                String(unsafeUninitializedCapacity: bytes.count + extra) { out in escape(bytes, into: out) }
             }
         }
-        return String(unsafeUninitializedCapacity: length) { out in
-            var count = 0
-            func put(_ byte: UInt8) {
-                out[count] = byte
-                count += 1
-            }
-            put(UInt8(ascii: "\""))
-            for byte in utf8 {
-                switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): put(UInt8(ascii: "\\")); put(byte)
-                case UInt8(ascii: "\n"): put(UInt8(ascii: "\\")); put(UInt8(ascii: "n"))
-                case UInt8(ascii: "\r"): put(UInt8(ascii: "\\")); put(UInt8(ascii: "r"))
-                case UInt8(ascii: "\t"): put(UInt8(ascii: "\\")); put(UInt8(ascii: "t"))
-                case 0..<0x20:
-                    put(UInt8(ascii: "\\")); put(UInt8(ascii: "u")); put(UInt8(ascii: "0")); put(UInt8(ascii: "0"))
-                    put(hexDigits[Int(byte >> 4)]); put(hexDigits[Int(byte & 0xF)])
-                default: put(byte)
-                }
-            }
-            put(UInt8(ascii: "\""))
-            return count
-        }
+        json += "\""
     }
 
     /// `fields`, in the order given, as one JSON object, written into one string sized up front
@@ -51,29 +38,73 @@ public enum JSONString {
         json.reserveCapacity(fields.reduce(2) { $0 + $1.key.utf8.count + $1.value.utf8.count + 6 })
         for (index, field) in fields.enumerated() {
             if index > 0 { json += "," }
-            append(field.key, to: &json)
+            append(quoted: field.key, to: &json)
             json += ":"
-            append(field.value, to: &json)
+            append(quoted: field.value, to: &json)
         }
         json += "}"
         return json
     }
 
-    /// Appends `text` in double quotes to `json`, escaped as ``quoted(_:)`` escapes it, with no
-    /// string made for it when it needs no escape (most do not).
-    private static func append(_ text: String, to json: inout String) {
-        guard !needsEscape(text) else {
-            json += quoted(text)
-            return
+    /// `fields`, in the order given, as one JSON object whose values are already JSON text (a
+    /// quoted string, an object, an array): for answers that nest objects.
+    public static func object(encoded fields: [(key: String, json: String)]) -> String {
+        var json = "{"
+        json.reserveCapacity(fields.reduce(2) { $0 + $1.key.utf8.count + $1.json.utf8.count + 4 })
+        for (index, field) in fields.enumerated() {
+            if index > 0 { json += "," }
+            append(quoted: field.key, to: &json)
+            json += ":"
+            json += field.json
         }
-        json += "\""
-        json += text
-        json += "\""
+        json += "}"
+        return json
     }
 
-    private static func needsEscape(_ text: String) -> Bool {
-        text.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+    /// How many bytes escaping adds to `bytes`: one for '"', '\\', '\n', '\r' and '\t' (a
+    /// backslash before a letter), five for any other control character (`\u00XX`).
+    private static func escapedExtraLength(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var extra = 0
+        for byte in bytes where byte < 0x20 || byte == quote || byte == backslash {
+            extra += shortEscape(byte) == nil ? 5 : 1
+        }
+        return extra
     }
 
+    /// Writes `bytes` escaped into `out`, which has room for exactly that; returns the count.
+    private static func escape(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var count = 0
+        for byte in bytes {
+            if byte >= 0x20 && byte != quote && byte != backslash {
+                out[count] = byte
+                count += 1
+            } else if let letter = shortEscape(byte) {
+                out[count] = backslash
+                out[count + 1] = letter
+                count += 2
+            } else {
+                for (offset, character) in [backslash, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                            hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]].enumerated() {
+                    out[count + offset] = character
+                }
+                count += 6
+            }
+        }
+        return count
+    }
+
+    /// The character after the backslash for the escapes that have one.
+    private static func shortEscape(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case quote, backslash: byte
+        case UInt8(ascii: "\n"): UInt8(ascii: "n")
+        case UInt8(ascii: "\r"): UInt8(ascii: "r")
+        case UInt8(ascii: "\t"): UInt8(ascii: "t")
+        default: nil
+        }
+    }
+
+    private static let quote = UInt8(ascii: "\"")
+    private static let backslash = UInt8(ascii: "\\")
     private static let hexDigits = Array("0123456789abcdef".utf8)
 }

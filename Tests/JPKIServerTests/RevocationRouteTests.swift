@@ -44,7 +44,7 @@ struct RevocationRouteTests {
             let created = try await client.execute(uri: "/v1/enrollments", method: .post, headers: RouteTests.chiyoda,
                                                    body: try RouteTests.json(try Fixtures.application()))
             #expect(created.status == .created)
-            try await body(service, client, try JSONDecoder().decode(RouteTests.EnrollmentBody.self, from: Data(buffer: created.body)))
+            try await body(service, client, try RouteTests.EnrollmentBody.decode(created.body))
         }
     }
 

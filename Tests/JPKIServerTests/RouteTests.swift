@@ -28,11 +28,20 @@ struct RouteTests {
             let kind: String
             let issuer: String
             let serial: String
+            let notBefore: Date
+            let notAfter: Date
             let crlPartition: String
             let supersedes: Reference?
             let certificate: String
         }
         let certificates: [Issued]
+
+        /// Decoded as a client would, with ISO 8601 dates, keys checked against the text.
+        static func decode(_ buffer: ByteBuffer) throws -> Self {
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            return try decoder.decode(Self.self, from: Data(buffer: buffer))
+        }
     }
 
     func withApp(_ body: @Sendable (TestService, any TestClientProtocol) async throws -> Void) async throws {
@@ -56,9 +65,22 @@ struct RouteTests {
             let created = try await client.execute(uri: "/v1/enrollments", method: .post, headers: Self.chiyoda, body: body)
             #expect(created.status == .created)
             #expect(created.headers[.contentType] == "application/json")
-            let issued = try JSONDecoder().decode(EnrollmentBody.self, from: Data(buffer: created.body))
+            let issued = try EnrollmentBody.decode(created.body)
             #expect(issued.certificates.map(\.kind) == ["signing", "user-authentication"])
+            #expect(issued.certificates.map(\.issuer) == ["13/signing", "13/user-authentication"])
             #expect(issued.certificates[0].crlPartition == "131016")
+            #expect(issued.certificates.allSatisfy { $0.supersedes == nil })
+            // The answer's fields are the certificate's own.
+            for entry in issued.certificates {
+                let certificate = try Certificate(pemEncoded: entry.certificate)
+                #expect(entry.serial == certificate.serialNumber.hex)
+                #expect(entry.notBefore == certificate.notValidBefore && entry.notAfter == certificate.notValidAfter)
+            }
+            // Sorted keys, as Foundation's encoder wrote them before the answer was written directly.
+            let text = String(buffer: created.body)
+            let keys = ["certificate", "crlPartition", "issuer", "kind", "notAfter", "notBefore", "serial"].map { "\"\($0)\":" }
+            let offsets = keys.compactMap { text.range(of: $0)?.lowerBound }
+            #expect(offsets.count == keys.count && offsets == offsets.sorted())
             let signing = issued.certificates[0]
             let pem = try Certificate(pemEncoded: signing.certificate)
             // DER by default, PEM on request, the record as JSON.
@@ -92,8 +114,10 @@ struct RouteTests {
             do {
                 let response = try await client.execute(uri: "/v1/enrollments", method: .post, headers: Self.chiyoda, body: again)
                 #expect(response.status == .created)
-                let second = try JSONDecoder().decode(EnrollmentBody.self, from: Data(buffer: response.body))
+                let second = try EnrollmentBody.decode(response.body)
                 #expect(second.certificates[0].supersedes?.serial == signing.serial)
+                #expect(second.certificates[0].supersedes?.issuer == "13/signing")
+                #expect(second.certificates[1].supersedes?.serial == issued.certificates[1].serial)
             }
             #expect(try service.runtime.database.certificateCount() == 4)
             let fetched = try service.runtime.database.recentAuditEntries(limit: 100).filter { $0.action == "certificate.fetched" }
