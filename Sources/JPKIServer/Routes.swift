@@ -141,11 +141,11 @@ public enum APIRoutes {
             let certificate: String
 
             var text: String {
-                func time(_ date: Date) -> String { JSONString.quoted(Timestamp.format(Int64(date.timeIntervalSince1970))) }
                 var fields = [(key: "certificate", json: JSONString.quoted(certificate)),
                               (key: "crlPartition", json: JSONString.quoted(crlPartition)),
                               (key: "issuer", json: JSONString.quoted(issuer)), (key: "kind", json: JSONString.quoted(kind)),
-                              (key: "notAfter", json: time(notAfter)), (key: "notBefore", json: time(notBefore)),
+                              (key: "notAfter", json: JSONString.quoted(Timestamp.format(notAfter))),
+                              (key: "notBefore", json: JSONString.quoted(Timestamp.format(notBefore))),
                               (key: "serial", json: JSONString.quoted(serial))]
                 if let supersedes {
                     fields.append((key: "supersedes",

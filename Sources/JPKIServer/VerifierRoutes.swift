@@ -185,13 +185,13 @@ extension APIRoutes {
         }
 
         var text: String {
-            func time(_ date: Date) -> String { Timestamp.format(Int64(date.timeIntervalSince1970)) }
-            var fields = [(key: "issuer", value: validity.ca.description), (key: "nextUpdate", value: time(validity.nextUpdate))]
+            var fields = [(key: "issuer", value: validity.ca.description),
+                          (key: "nextUpdate", value: Timestamp.format(validity.nextUpdate))]
             fields.reserveCapacity(7)
             if let reason = validity.reason { fields.append((key: "reason", value: reason.name)) }
-            if let revokedAt = validity.revokedAt { fields.append((key: "revokedAt", value: time(revokedAt))) }
+            if let revokedAt = validity.revokedAt { fields.append((key: "revokedAt", value: Timestamp.format(revokedAt))) }
             fields += [(key: "serial", value: validity.serial), (key: "status", value: validity.status.rawValue),
-                       (key: "thisUpdate", value: time(validity.thisUpdate))]
+                       (key: "thisUpdate", value: Timestamp.format(validity.thisUpdate))]
             return JSONString.object(fields)
         }
 

@@ -107,7 +107,8 @@ extension CertificateDatabase {
     ///
     /// Synchronous, on the caller's thread: the read touches a few cached pages, and GRDB's
     /// asynchronous read would cost two thread hops more than the read itself (docs/BENCHMARKS.md,
-    /// session 10).
+    /// session 10). It waits only if every reader of the pool (GRDB's default, 5) is busy; the
+    /// other readers are asynchronous and give theirs back without needing this thread.
     public func currentExpiries(residentHash: Data, at now: Date) throws -> [CertificateKind: Date] {
         try writer.read { db in
             var expiries: [CertificateKind: Date] = [:]

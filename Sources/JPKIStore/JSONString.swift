@@ -6,6 +6,7 @@ public enum JSONString {
     /// multi-byte UTF-8 character is 0x80 or above and passes as it is.
     public static func quoted(_ text: String) -> String {
         var json = ""
+        json.reserveCapacity(text.utf8.count + 2)
         append(quoted: text, to: &json)
         return json
     }
@@ -83,10 +84,9 @@ public enum JSONString {
                 out[count + 1] = letter
                 count += 2
             } else {
-                for (offset, character) in [backslash, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                            hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]].enumerated() {
-                    out[count + offset] = character
-                }
+                (out[count], out[count + 1], out[count + 2]) = (backslash, UInt8(ascii: "u"), UInt8(ascii: "0"))
+                (out[count + 3], out[count + 4], out[count + 5]) = (UInt8(ascii: "0"), hexDigits[Int(byte >> 4)],
+                                                                    hexDigits[Int(byte & 0xF)])
                 count += 6
             }
         }

@@ -26,6 +26,8 @@ struct JSONStringTests {
         #expect(JSONString.quoted("1\n2\r3\t4") == #""1\n2\r3\t4""#)
         #expect(JSONString.quoted("\u{0}\u{1f}x") == #""\u0000\u001fx""#)
         #expect(JSONString.quoted("/ and é") == "\"/ and é\"")
+        // Every kind of byte, each right after a multi-byte character.
+        #expect(JSONString.quoted("é\u{1}東\"😀\\é\nx") == #""é\u0001東\"😀\\é\nx""#)
     }
 
     @Test func objectsKeepTheirFieldsInOrder() throws {
