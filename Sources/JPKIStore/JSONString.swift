@@ -35,28 +35,24 @@ public enum JSONString {
     /// rather than a string per field joined: the audit log's details and the validity answer,
     /// each written thousands of times a second.
     public static func object(_ fields: [(key: String, value: String)]) -> String {
-        var json = "{"
-        json.reserveCapacity(fields.reduce(2) { $0 + $1.key.utf8.count + $1.value.utf8.count + 6 })
-        for (index, field) in fields.enumerated() {
-            if index > 0 { json += "," }
-            append(quoted: field.key, to: &json)
-            json += ":"
-            append(quoted: field.value, to: &json)
-        }
-        json += "}"
-        return json
+        object(fields, length: { $0.utf8.count + 2 }, write: { append(quoted: $0, to: &$1) })
     }
 
     /// `fields`, in the order given, as one JSON object whose values are already JSON text (a
     /// quoted string, an object, an array): for answers that nest objects.
     public static func object(encoded fields: [(key: String, json: String)]) -> String {
+        object(fields.map { (key: $0.key, value: $0.json) }, length: { $0.utf8.count }, write: { $1 += $0 })
+    }
+
+    private static func object(_ fields: [(key: String, value: String)], length: (String) -> Int,
+                               write: (String, inout String) -> Void) -> String {
         var json = "{"
-        json.reserveCapacity(fields.reduce(2) { $0 + $1.key.utf8.count + $1.json.utf8.count + 4 })
+        json.reserveCapacity(fields.reduce(2) { $0 + $1.key.utf8.count + 4 + length($1.value) })
         for (index, field) in fields.enumerated() {
             if index > 0 { json += "," }
             append(quoted: field.key, to: &json)
             json += ":"
-            json += field.json
+            write(field.value, &json)
         }
         json += "}"
         return json
