@@ -4,14 +4,14 @@ import Foundation
 /// `2026-11-20T00:30:00Z`, with optional fractional seconds. The offset is required, so that a
 /// notice's time is never read in the wrong zone.
 public enum Timestamp {
-    /// `2026-11-20T00:30:00Z`: the instant to the second below it, in UTC, the form JSON answers carry.
-    /// Written byte by byte into the string's storage: validity answers carry two or three of
-    /// these each, by the ten thousand a second.
+    /// `2026-11-20T00:30:00Z`: the instant to the second below it, in UTC, the form JSON
+    /// answers carry.
     public static func format(_ date: Date) -> String {
         format(Int64(date.timeIntervalSince1970.rounded(.down)))
     }
 
-    /// Whole Unix seconds as ``format(_:)-(Date)`` writes them.
+    /// Whole Unix seconds as ``format(_:)-(Date)`` writes them, byte by byte into the string's
+    /// storage: validity answers carry two or three of these each, by the ten thousand a second.
     public static func format(_ seconds: Int64) -> String {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let date = CalendarDate(daysSinceEpoch: days)

@@ -1,6 +1,6 @@
 /// A string as a JSON string literal (RFC 8259 §7), for the texts written by the million: audit
-/// details, notice reports, validity and enrollment answers. Foundation's JSONEncoder costs some ten
-/// microseconds per object, more than applying a change notice.
+/// details, notice reports, validity and enrollment answers. Foundation's JSONEncoder costs some
+/// ten microseconds per object, more than applying a change notice.
 public enum JSONString {
     /// `text` in double quotes, with '"', '\\' and control characters escaped. Every byte of a
     /// multi-byte UTF-8 character is 0x80 or above and passes as it is.
