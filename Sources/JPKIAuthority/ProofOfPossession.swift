@@ -28,7 +28,8 @@ public enum ProofOfPossession {
     public static func parse(_ text: String) throws(Rejection) -> CertificateSigningRequest {
         let der: [UInt8]
         do {
-            if text.contains("-----BEGIN ") {
+            // Base64 has no hyphen, PEM's "-----BEGIN" has five: one byte scan tells them apart.
+            if text.utf8.contains(UInt8(ascii: "-")) {
                 let document = try PEMDocument(pemString: text)
                 // OpenSSL and older tools label the same structure NEW CERTIFICATE REQUEST.
                 guard ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"].contains(document.discriminator) else {

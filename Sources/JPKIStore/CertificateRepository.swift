@@ -109,8 +109,13 @@ extension CertificateDatabase {
     /// asynchronous read would cost two thread hops more than the read itself (docs/BENCHMARKS.md,
     /// session 10). It waits only if every reader of the pool (GRDB's default, 5) is busy; the
     /// other readers are asynchronous and give theirs back without needing this thread.
+    ///
+    /// One SELECT needs no transaction around it to see one state of the store: SQLite runs a
+    /// lone statement in a read transaction of its own. GRDB's `read` would wrap it in
+    /// `BEGIN DEFERRED` … `COMMIT`, two more statements per enrollment (a quarter of this
+    /// lookup's CPU, docs/BENCHMARKS.md, session 11), so it runs through `unsafeRead`.
     public func currentExpiries(residentHash: Data, at now: Date) throws -> [CertificateKind: Date] {
-        try writer.read { db in
+        try writer.unsafeRead { db in
             var expiries: [CertificateKind: Date] = [:]
             let rows = try Row.fetchCursor(db.cachedStatement(sql: """
                 SELECT kind, MAX(not_after) AS not_after FROM certificate

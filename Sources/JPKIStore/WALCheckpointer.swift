@@ -2,36 +2,63 @@ import Foundation
 import GRDB
 
 /// Copies committed WAL frames back into the database file, on a connection and a thread of
-/// its own, every ``interval``.
+/// its own, every ``interval`` (0.2 s).
 ///
 /// By default the connection that commits does this (SQLite's auto-checkpoint), inside the
 /// commit of whichever transaction crosses the threshold: an enrollment or a batch of change
 /// notices then waits for megabytes of copying. A PASSIVE checkpoint (SQLite's
 /// `sqlite3_wal_checkpoint_v2`) takes no lock that the writer needs, so here it runs beside the
 /// writer, on the other core, and commits only append to the WAL.
+///
+/// A passive checkpoint never starts the WAL over: SQLite does that only at a write transaction
+/// that begins with every frame copied back, which commits back to back (issuance under load)
+/// never give. The WAL then grew to the writer's auto-checkpoint threshold (1 GiB), every commit
+/// appending to blocks the file system had to allocate, and an issued certificate cost about a
+/// tenth more CPU (docs/BENCHMARKS.md, session 11). So past ``restartFrames`` the checkpointer
+/// also tries a RESTART checkpoint, which copies what the passive one left and waits for readers
+/// to leave the WAL, so that the next commit writes from the WAL's start, over blocks already
+/// there. It tries without waiting (its connection's busy handler gives up at once): if the
+/// writer is in a transaction, it leaves the try to the next interval rather than hold up a
+/// batch of change notices behind its copy.
 final class WALCheckpointer: @unchecked Sendable {
     static let interval: TimeInterval = 0.2
+    /// 64 MiB of 4 KiB pages: about a second of issuance under load.
+    static let defaultRestartFrames = 16_384
 
     private let connection: DatabaseQueue
+    private let restartFrames: Int
+    private let interval: TimeInterval
     private let condition = NSCondition()
     private var stopped = false  // guarded by condition
 
-    init(path: String, configuration: Configuration) throws {
+    init(path: String, configuration: Configuration, interval: TimeInterval = WALCheckpointer.interval,
+         restartFrames: Int = defaultRestartFrames) throws {
+        var configuration = configuration
+        configuration.busyMode = .immediateError
         connection = try DatabaseQueue(path: path, configuration: configuration)
+        self.restartFrames = restartFrames
+        self.interval = interval
         let thread = Thread { [weak self] in
-            while let self, self.wait() {
-                _ = try? self.connection.writeWithoutTransaction { try $0.checkpoint(.passive) }
-            }
+            while let self, self.wait() { self.checkpoint() }
         }
         thread.name = "jpki-ca WAL checkpointer"
         thread.start()
+    }
+
+    /// One round: a passive checkpoint, then a RESTART one if the WAL is past ``restartFrames``.
+    /// A busy RESTART fails with SQLITE_BUSY at once, having copied what it could as a passive
+    /// one does; the next round tries again.
+    func checkpoint() {
+        _ = try? connection.writeWithoutTransaction { db in
+            if try db.checkpoint(.passive).walFrameCount > restartFrames { try db.checkpoint(.restart) }
+        }
     }
 
     /// Sleeps one interval; `false` once stopped.
     private func wait() -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        if !stopped { condition.wait(until: Date().addingTimeInterval(Self.interval)) }
+        if !stopped { condition.wait(until: Date().addingTimeInterval(interval)) }
         return !stopped
     }
 
