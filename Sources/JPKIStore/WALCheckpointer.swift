@@ -58,7 +58,7 @@ final class WALCheckpointer: @unchecked Sendable {
     private func wait() -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        if !stopped { condition.wait(until: Date().addingTimeInterval(interval)) }
+        if !stopped { _ = condition.wait(until: Date().addingTimeInterval(interval)) }
         return !stopped
     }
 
