@@ -13,13 +13,13 @@ import GRDB
 /// A passive checkpoint never starts the WAL over: SQLite does that only at a write transaction
 /// that begins with every frame copied back, which commits back to back (issuance under load)
 /// never give. The WAL then grew to the writer's auto-checkpoint threshold (1 GiB), every commit
-/// appending to blocks the file system had to allocate, and an issued certificate cost about a
-/// tenth more CPU (docs/BENCHMARKS.md, session 11). So past ``restartFrames`` the checkpointer
-/// also tries a RESTART checkpoint, which copies what the passive one left and waits for readers
-/// to leave the WAL, so that the next commit writes from the WAL's start, over blocks already
-/// there. It tries without waiting (its connection's busy handler gives up at once): if the
-/// writer is in a transaction, it leaves the try to the next interval rather than hold up a
-/// batch of change notices behind its copy.
+/// appending to blocks the file system had to allocate, and a certificate issued over HTTP cost
+/// some 8 % more CPU (docs/BENCHMARKS.md, session 11). So past ``restartFrames`` the checkpointer
+/// also tries a RESTART checkpoint: it takes the writer's lock, copies what the passive one left,
+/// and, once no reader is left in the WAL, lets the next commit write from the WAL's start, over
+/// blocks the file already has. It tries without waiting (its connection's busy handler gives up
+/// at once): if the writer is in a transaction or a reader in the WAL, it leaves the try to the
+/// next interval rather than hold up a batch of change notices behind its copy.
 final class WALCheckpointer: @unchecked Sendable {
     static let interval: TimeInterval = 0.2
     /// 64 MiB of 4 KiB pages: about a second of issuance under load.
