@@ -33,9 +33,10 @@ final class WALCheckpointer: @unchecked Sendable {
 
     init(path: String, configuration: Configuration, interval: TimeInterval = WALCheckpointer.interval,
          restartFrames: Int = defaultRestartFrames) throws {
-        var configuration = configuration
-        configuration.busyMode = .immediateError
         connection = try DatabaseQueue(path: path, configuration: configuration)
+        // Opened with the store's busy timeout, so that opening never fails on a passing lock;
+        // from here on it never waits (`busy_timeout = 0` removes SQLite's busy handler).
+        try connection.writeWithoutTransaction { try $0.execute(sql: "PRAGMA busy_timeout = 0") }
         self.restartFrames = restartFrames
         self.interval = interval
         let thread = Thread { [weak self] in
