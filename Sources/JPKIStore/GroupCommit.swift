@@ -31,17 +31,17 @@ struct GroupCommit {
     private let queue: CommitQueue<Member>
 
     init(writer: DatabasePool) {
-        queue = CommitQueue { group in
+        queue = CommitQueue(label: "jpki-ca.issuance-commit") { group in
             do {
                 let resumes: [@Sendable () -> Void]
                 do {
-                    resumes = try await writer.write { db in
+                    resumes = try writer.write { db in
                         try group.map { member in
                             do { return try member.apply(db) } catch { throw MemberFailed() }
                         }
                     }
                 } catch is MemberFailed {
-                    resumes = try await writer.write { db in group.map { $0.applyAlone(db) } }
+                    resumes = try writer.write { db in group.map { $0.applyAlone(db) } }
                 }
                 for resume in resumes { resume() }
             } catch {

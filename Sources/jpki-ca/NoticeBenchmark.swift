@@ -70,7 +70,7 @@ struct NoticeBenchmark: AsyncParsableCommand {
             try writeNotices(count: size, idOffset: offset,
                              during: 80_000 * Double(offset) / total ..< 80_000 * Double(offset + size) / total, to: file)
             offset += size
-            let stolen = StolenTime()
+            let shares = HostCPUShares()
             let output = try runTool(CommandLine.arguments[0], [
                 "notices", "ingest", file.path, "--operator", "bench-feed", "--json",
                 "--config", configDirectory.path, "--data", data.path,
@@ -89,7 +89,7 @@ struct NoticeBenchmark: AsyncParsableCommand {
             print(String(format: "%9d notices: %6.2f s = %8.0f notices/s, peak RSS %4d MiB (applied %d, revoked %d, no match %d, rejected %d)",
                          s.notices, printed.seconds, printed.noticesPerSecond, printed.peakResidentBytes >> 20,
                          s.applied, s.revoked, s.noMatch, s.rejected)
-                  + (stolen.percent.map { String(format: ", steal %.0f %%", $0) } ?? ""))
+                  + (shares.steal.map { String(format: ", steal %.0f %%", $0) } ?? ""))
         }
         let verification = try runtime.database.verifyAuditLog()
         print("audit log after the run: \(verification)")

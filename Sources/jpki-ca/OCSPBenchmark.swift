@@ -128,12 +128,12 @@ struct OCSPBenchmark: AsyncParsableCommand {
                     length = min(Self.longestWarmUp, Int((Double(length) * 1.2 * Double(sample.count) / Double(max(1, run.requests))).rounded(.up)))
                 }
             }
-            let stolen = StolenTime()
+            let shares = HostCPUShares()
             let result = try await WrkLoad(paths: paths, connections: connections, threads: threads, seconds: seconds,
                                            headers: headers, postPath: postPath).run(against: url)
             print("  " + name.padding(toLength: 40, withPad: " ", startingAt: 0) + String(format: "%9.0f req/s   p50 %6.2f ms   p99 %7.2f ms   %d requests, %d failed",
                          result.requestsPerSecond, result.p50Milliseconds, result.p99Milliseconds,
-                         result.requests, result.failures) + (stolen.percent.map { String(format: "   steal %.0f %%", $0) } ?? ""))
+                         result.requests, result.failures) + (shares.steal.map { String(format: "   steal %.0f %%", $0) } ?? ""))
             return (name, result)
         }
         print("wrk -t\(threads) -c\(connections) -d\(seconds)s over \(sample.count) distinct requests, \(rounds) rounds:")
