@@ -19,16 +19,17 @@ public struct AuditEvent: Sendable {
     public let action: String
     public let details: [String: String]
 
+    /// The details as a JSON object with sorted keys: one canonical text per event, which is
+    /// what the chain hashes. Strings are escaped as RFC 8259 §7 requires. Written where the
+    /// event is made, so that a group commit's one writer, which its callers wait for, only
+    /// hashes and inserts it.
+    let detailsJSON: String
+
     public init(actor: String, action: String, details: [String: String]) {
         self.actor = actor
         self.action = action
         self.details = details
-    }
-
-    /// The details as a JSON object with sorted keys: one canonical text per event, which is
-    /// what the chain hashes. Strings are escaped as RFC 8259 §7 requires.
-    var detailsJSON: String {
-        JSONString.object(details.sorted { $0.key < $1.key })
+        detailsJSON = JSONString.object(details.sorted { $0.key < $1.key })
     }
 }
 

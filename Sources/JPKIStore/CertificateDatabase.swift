@@ -14,6 +14,10 @@ public final class CertificateDatabase: Sendable {
     /// The last transaction of change notices, against which a lookahead is checked.
     let lastNoticeWrite = Mutex<NoticeWrite?>(nil)
     private let checkpointer: WALCheckpointer
+    /// The CRL partitions committed to `crl_partition`: an issuance inserts its partition only
+    /// if it is not among them (a CA has a bounded number, fixed by its configuration), and adds
+    /// it here once its transaction has committed.
+    let recordedPartitions = Mutex<Set<RecordedPartition>>([])
 
     public init(path: String) throws {
         try FileManager.default.createDirectory(

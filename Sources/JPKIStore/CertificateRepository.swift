@@ -13,6 +13,12 @@ public enum StoreError: Error, Sendable, Equatable {
     case transitionNotAllowed(StatusChange, from: CertificateStatus)
 }
 
+/// A CA's CRL partition, as `crl_partition` lists it.
+struct RecordedPartition: Hashable, Sendable {
+    let ca: String
+    let partition: String
+}
+
 extension CertificateDatabase {
     /// Records newly signed certificates, all or nothing, in one transaction. For each:
     /// - any valid or suspended certificate of the same kind held by the same resident (matched by
@@ -31,11 +37,21 @@ extension CertificateDatabase {
     public func recordIssuance(_ records: [CertificateRecord], fourItems: BasicFourItems? = nil, actor: String,
                                at now: Date) async throws -> [Supersession] {
         let nowSeconds = StoredTime.seconds(now)
-        return try await issuances.write { db in
+        let partitions = records.map { RecordedPartition(ca: $0.ca, partition: $0.partition) }
+        let recorded = recordedPartitions.withLock { known in partitions.map(known.contains) }
+        // Made before the group's writer takes them: see AuditEvent.detailsJSON.
+        let issuedEvents = records.map { record in
+            AuditEvent(actor: actor, action: "certificate.issued", details: [
+                "ca": record.ca, "serial": record.serial, "kind": record.kind.rawValue,
+                "municipality": record.municipality.value, "partition": record.partition,
+                "notAfter": AuditLog.timestamp(record.notAfter),
+            ])
+        }
+        let links = try await issuances.write { db in
             var chain = try AuditLog.Chain(db)
             var tick = ListingTick()
             var links: [Supersession] = []
-            for record in records {
+            for (index, record) in records.enumerated() {
                 let predecessors = try Row.fetchAll(db.cachedStatement(sql: """
                     SELECT ca, serial, status, revocation_reason FROM certificate
                     WHERE resident_hash = ? AND kind = ? AND (
@@ -73,8 +89,10 @@ extension CertificateDatabase {
                                                  record.issuedBy])
                     try db.cachedStatement(sql: "INSERT INTO certificate_der (ca, serial, der) VALUES (?, ?, ?)")
                         .execute(arguments: [record.ca, record.serial, record.der])
-                    try db.cachedStatement(sql: "INSERT OR IGNORE INTO crl_partition (ca, partition) VALUES (?, ?)")
-                        .execute(arguments: [record.ca, record.partition])
+                    if !recorded[index] {
+                        try db.cachedStatement(sql: "INSERT OR IGNORE INTO crl_partition (ca, partition) VALUES (?, ?)")
+                            .execute(arguments: [record.ca, record.partition])
+                    }
                     try db.cachedStatement(sql: "INSERT INTO ocsp_pending (ca, serial) VALUES (?, ?)")
                         .execute(arguments: [record.ca, record.serial])
                 } catch let error as DatabaseError
@@ -82,11 +100,7 @@ extension CertificateDatabase {
                     // (ca, serial) is unique through certificate_by_serial, and certificate_der's key.
                     throw StoreError.duplicateSerial(ca: record.ca, serial: record.serial)
                 }
-                try chain.append(AuditEvent(actor: actor, action: "certificate.issued", details: [
-                    "ca": record.ca, "serial": record.serial, "kind": record.kind.rawValue,
-                    "municipality": record.municipality.value, "partition": record.partition,
-                    "notAfter": AuditLog.timestamp(record.notAfter),
-                ]), at: now, in: db)
+                try chain.append(issuedEvents[index], at: now, in: db)
             }
             if let fourItems, let resident = records.first?.residentHash {
                 try Self.recordFourItems(fourItems, residentHash: resident, asOf: nowSeconds, db: db)
@@ -100,6 +114,8 @@ extension CertificateDatabase {
             }
             return links
         }
+        recordedPartitions.withLock { $0.formUnion(partitions) }
+        return links
     }
 
     /// When the resident's valid certificates of each kind expire: what the renewal rule needs
