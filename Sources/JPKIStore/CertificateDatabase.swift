@@ -46,8 +46,9 @@ public final class CertificateDatabase: Sendable {
         // connection, and a pool keeps its one writer connection for its whole life.
         try writer.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
         try Self.migrator.migrate(writer)
-        issuances = GroupCommit(writer: writer)
-        checkpointer = try WALCheckpointer(path: path, configuration: configuration)
+        let checkpointer = try WALCheckpointer(path: path, configuration: configuration)
+        self.checkpointer = checkpointer
+        issuances = GroupCommit(writer: writer, afterGroup: checkpointer.restartIfDue)
     }
 
     deinit {

@@ -30,8 +30,10 @@ struct GroupCommit {
 
     private let queue: CommitQueue<Member>
 
-    init(writer: DatabasePool) {
+    /// `afterGroup` runs on the committer after each group, outside any transaction.
+    init(writer: DatabasePool, afterGroup: @escaping @Sendable () -> Void = {}) {
         queue = CommitQueue(label: "jpki-ca.issuance-commit") { group in
+            defer { afterGroup() }
             do {
                 let resumes: [@Sendable () -> Void]
                 do {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// Copies committed WAL frames back into the database file, on a connection and a thread of
 /// its own, every ``interval`` (0.2 s).
@@ -20,12 +21,23 @@ import GRDB
 /// blocks the file already has. It tries without waiting (its connection's busy handler gives up
 /// at once): if the writer is in a transaction or a reader in the WAL, it leaves the try to the
 /// next interval rather than hold up a batch of change notices behind its copy.
+///
+/// Group commits of issuance come back to back, holding the writer's lock nearly all the time
+/// (their fsync included), so a RESTART tried at a random moment almost never finds the lock
+/// free, and the WAL grew again (to 369 MiB in three runs of `bench issue`, session 12). So a
+/// RESTART that failed stays due, and the issuance committer, which knows when its transaction
+/// has ended, runs it between two groups (``restartIfDue()``).
 final class WALCheckpointer: @unchecked Sendable {
     static let interval: TimeInterval = 0.2
     /// 64 MiB of 4 KiB pages: about a second of issuance under load.
     static let defaultRestartFrames = 16_384
 
     private let connection: DatabaseQueue
+    /// Held while a checkpoint runs on `connection`, by the checkpointer's thread or by the
+    /// committer between groups: the committer only tries it, so as never to wait for a copy.
+    private let running = NSLock()
+    /// A RESTART failed for a busy lock and is to be tried again between groups.
+    private let restartDue = Atomic<Bool>(false)
     private let restartFrames: Int
     private let interval: TimeInterval
     private let condition = NSCondition()
@@ -50,8 +62,34 @@ final class WALCheckpointer: @unchecked Sendable {
     /// A busy RESTART fails with SQLITE_BUSY at once, having copied what it could as a passive
     /// one does; the next round tries again.
     func checkpoint() {
-        _ = try? connection.writeWithoutTransaction { db in
-            if try db.checkpoint(.passive).walFrameCount > restartFrames { try db.checkpoint(.restart) }
+        running.lock()
+        defer { running.unlock() }
+        let restarted = try? connection.writeWithoutTransaction { db in
+            guard try db.checkpoint(.passive).walFrameCount > restartFrames else { return true }
+            return try Self.restart(db)
+        }
+        restartDue.store(restarted == false, ordering: .relaxed)
+    }
+
+    /// Runs a RESTART that a round could not, if one is due and no round is running. Called by
+    /// the issuance committer between two groups, when its own transaction is over; it costs the
+    /// committer the copy of what the last passive checkpoint left (a fraction of a second of
+    /// commits), at most once a round.
+    func restartIfDue() {
+        guard restartDue.load(ordering: .relaxed), running.try() else { return }
+        defer { running.unlock() }
+        let restarted = try? connection.writeWithoutTransaction { try Self.restart($0) }
+        restartDue.store(restarted == false, ordering: .relaxed)
+    }
+
+    /// A RESTART checkpoint; false if a lock it needs was busy (SQLITE_BUSY at once, having
+    /// copied what it could).
+    private static func restart(_ db: Database) throws -> Bool {
+        do {
+            try db.checkpoint(.restart)
+            return true
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+            return false
         }
     }
 

@@ -3,7 +3,8 @@ import GRDB
 import Testing
 @testable import JPKIStore
 
-/// The checkpointer's RESTART never holds up the writer: it tries without waiting. (That the
+/// The checkpointer's RESTART never holds up the writer: it tries without waiting, and one that
+/// found the writer busy is run by the committer between two groups. (That the
 /// RESTART bounds the WAL shows only under load, when commits arrive while a passive checkpoint
 /// copies: `jpki-ca bench issue` prints the WAL's size after its runs, docs/BENCHMARKS.md.)
 /// The test runs the checkpointer's round itself (its thread waits an hour).
@@ -26,14 +27,10 @@ struct WALCheckpointerTests {
         }
     }
 
-    @Test("it does not wait for a writer in a transaction")
-    func doesNotWaitForTheWriter() throws {
-        let (pool, path, configuration) = try pool()
-        let checkpointer = try WALCheckpointer(path: path, configuration: configuration, interval: 3600, restartFrames: 64)
-        defer { checkpointer.stop() }
-        try insert(pool, transactions: 200)  // past the threshold: the round tries a RESTART
-        // The writer holds its transaction open on a thread of its own (not one of Swift
-        // concurrency's few, which a blocked test must not hold two of) until released.
+    /// Runs a checkpoint round while a writer holds its transaction open, on a thread of its own
+    /// (not one of Swift concurrency's few, which a blocked test must not hold two of); returns
+    /// how long the round took, once the writer has committed.
+    func roundBesideAnOpenTransaction(_ pool: DatabasePool, _ checkpointer: WALCheckpointer) throws -> Duration {
         let inTransaction = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
         let finished = DispatchSemaphore(value: 0)
@@ -57,8 +54,42 @@ struct WALCheckpointerTests {
         let waited = ContinuousClock.now - start
         release.signal()
         finished.wait()
-        #expect(writeError == nil)
+        if let writeError { throw writeError }
+        return waited
+    }
+
+    /// Frames in the WAL after one more small transaction (a passive checkpoint counts them, so
+    /// each scenario asks once): a few if the WAL started over.
+    func framesAfterOneMoreWrite(_ pool: DatabasePool) throws -> Int {
+        try insert(pool, transactions: 1)
+        return try pool.writeWithoutTransaction { try $0.checkpoint(.passive).walFrameCount }
+    }
+
+    @Test("it does not wait for a writer in a transaction")
+    func doesNotWaitForTheWriter() throws {
+        let (pool, path, configuration) = try pool()
+        let checkpointer = try WALCheckpointer(path: path, configuration: configuration, interval: 3600, restartFrames: 64)
+        defer { checkpointer.stop() }
+        try insert(pool, transactions: 200)  // past the threshold: the round tries a RESTART
         // The pool's busy timeout is 10 s: a checkpointer that waited for the lock would take that long.
-        #expect(waited < .seconds(5))
+        #expect(try roundBesideAnOpenTransaction(pool, checkpointer) < .seconds(5))
+    }
+
+    @Test("a RESTART that found the writer busy runs between two groups of the committer")
+    func aBusyRestartRunsBetweenGroups() throws {
+        /// A round that finds the writer in its transaction, then, if `between`, the committer's
+        /// call after its group; the WAL's frames after one more write.
+        func frames(restartingBetweenGroups between: Bool) throws -> Int {
+            let (pool, path, configuration) = try pool()
+            let checkpointer = try WALCheckpointer(path: path, configuration: configuration, interval: 3600, restartFrames: 64)
+            defer { checkpointer.stop() }
+            try insert(pool, transactions: 200)
+            _ = try roundBesideAnOpenTransaction(pool, checkpointer)
+            if between { checkpointer.restartIfDue() }
+            return try framesAfterOneMoreWrite(pool)
+        }
+        // Left alone, the WAL goes on from where it was; restarted, it starts over.
+        #expect(try frames(restartingBetweenGroups: false) > 200)
+        #expect(try frames(restartingBetweenGroups: true) < 10)
     }
 }
