@@ -18,9 +18,9 @@ struct AuditGroupCommit {
     private let queue: CommitQueue<Member>
 
     init(database: CertificateDatabase) {
-        queue = CommitQueue(label: "jpki-ca.audit-commit") { group in
+        queue = CommitQueue { group in
             do {
-                try database.audit(group: group.map(\.line), actor: Self.actor, action: Self.action, at: Date())
+                try await database.audit(group: group.map(\.line), actor: Self.actor, action: Self.action, at: Date())
                 for member in group { member.done(.success(())) }
             } catch {
                 for member in group { member.done(.failure(error)) }

@@ -148,11 +148,9 @@ extension CertificateDatabase {
     /// the thousand a second are recorded so: every request has its line, and the chain covers
     /// every line, at the cost of one entry per commit rather than one per request (as change
     /// notices are recorded one entry per batch).
-    ///
-    /// Synchronous: its caller is a committer on a thread of its own (``CommitQueue``).
-    public func audit(group lines: [AuditLine], actor: String, action: String, at date: Date) throws {
+    public func audit(group lines: [AuditLine], actor: String, action: String, at date: Date) async throws {
         let events = lines.map(\.text).joined(separator: "\n")
-        try writer.write { db in
+        try await writer.write { db in
             try AuditLog.append(AuditEvent(actor: actor, action: action, details: [
                 "count": "\(lines.count)", "events": events,
             ]), at: date, in: db)

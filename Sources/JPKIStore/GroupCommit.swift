@@ -30,20 +30,21 @@ struct GroupCommit {
 
     private let queue: CommitQueue<Member>
 
-    /// `afterGroup` runs on the committer after each group, outside any transaction.
+    /// `afterGroup` runs on the committer after each group, its callers answered and its
+    /// transaction over.
     init(writer: DatabasePool, afterGroup: @escaping @Sendable () -> Void = {}) {
-        queue = CommitQueue(label: "jpki-ca.issuance-commit") { group in
+        queue = CommitQueue { group in
             defer { afterGroup() }
             do {
                 let resumes: [@Sendable () -> Void]
                 do {
-                    resumes = try writer.write { db in
+                    resumes = try await writer.write { db in
                         try group.map { member in
                             do { return try member.apply(db) } catch { throw MemberFailed() }
                         }
                     }
                 } catch is MemberFailed {
-                    resumes = try writer.write { db in group.map { $0.applyAlone(db) } }
+                    resumes = try await writer.write { db in group.map { $0.applyAlone(db) } }
                 }
                 for resume in resumes { resume() }
             } catch {

@@ -22,11 +22,12 @@ import Synchronization
 /// at once): if the writer is in a transaction or a reader in the WAL, it leaves the try to the
 /// next interval rather than hold up a batch of change notices behind its copy.
 ///
-/// Group commits of issuance come back to back, holding the writer's lock nearly all the time
-/// (their fsync included), so a RESTART tried at a random moment almost never finds the lock
-/// free, and the WAL grew again (to 369 MiB in three runs of `bench issue`, session 12). So a
-/// RESTART that failed stays due, and the issuance committer, which knows when its transaction
-/// has ended, runs it between two groups (``restartIfDue()``).
+/// When group commits of issuance come back to back they hold the writer's lock nearly all the
+/// time (their fsync included), and a RESTART tried at a random moment almost never finds it
+/// free: with the committer on a thread of its own (tried in session 12) the WAL grew again, to
+/// 369 MiB in three runs of `bench issue`. So a RESTART that failed stays due, and the issuance
+/// committer, which knows when its transaction has ended, runs it between two groups
+/// (``restartIfDue()``).
 final class WALCheckpointer: @unchecked Sendable {
     static let interval: TimeInterval = 0.2
     /// 64 MiB of 4 KiB pages: about a second of issuance under load.
