@@ -19,18 +19,31 @@ public struct AuditEvent: Sendable {
     public let action: String
     public let details: [String: String]
 
-    /// The details as a JSON object with sorted keys: one canonical text per event, which is
-    /// what the chain hashes. Strings are escaped as RFC 8259 §7 requires. Written where the
-    /// event is made, so that a group commit's one writer, which its callers wait for, only
-    /// hashes and inserts it.
-    let detailsJSON: String
-
     public init(actor: String, action: String, details: [String: String]) {
         self.actor = actor
         self.action = action
         self.details = details
-        detailsJSON = JSONString.object(details.sorted { $0.key < $1.key })
     }
+
+    /// The details as a JSON object with sorted keys: one canonical text per event, which is
+    /// what the chain hashes. Strings are escaped as RFC 8259 §7 requires.
+    var detailsJSON: String {
+        JSONString.object(details.sorted { $0.key < $1.key })
+    }
+
+    /// The event with its details written, ready for the chain.
+    var prepared: PreparedAuditEvent {
+        PreparedAuditEvent(actor: actor, action: action, detailsJSON: detailsJSON)
+    }
+}
+
+/// An event with its details already written as the chain hashes them (``AuditEvent/detailsJSON``):
+/// made by the caller, before a group commit's one writer, which every caller of the group
+/// waits for, takes it to hash and insert.
+struct PreparedAuditEvent: Sendable {
+    let actor: String
+    let action: String
+    let detailsJSON: String
 }
 
 /// An event as one line of a group entry (``CertificateDatabase/audit(group:actor:action:at:)``):
@@ -105,6 +118,10 @@ public enum AuditLog {
         }
 
         mutating func append(_ event: AuditEvent, at date: Date, in db: Database) throws {
+            try append(event.prepared, at: date, in: db)
+        }
+
+        mutating func append(_ event: PreparedAuditEvent, at date: Date, in db: Database) throws {
             try db.cachedStatement(sql: """
                 INSERT INTO audit_log (sequence, recorded_at, actor, action, details, previous_hash, entry_hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -112,7 +129,7 @@ public enum AuditLog {
         }
 
         /// The next entry's column values, and the chain advanced past it.
-        private mutating func link(_ event: AuditEvent, at date: Date) -> [DatabaseValue] {
+        private mutating func link(_ event: PreparedAuditEvent, at date: Date) -> [DatabaseValue] {
             let next = sequence + 1
             let recordedAt = formatted?.date == date ? formatted!.text : AuditLog.timestamp(date)
             formatted = (date, recordedAt)

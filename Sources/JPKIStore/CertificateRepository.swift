@@ -39,13 +39,13 @@ extension CertificateDatabase {
         let nowSeconds = StoredTime.seconds(now)
         let partitions = records.map { RecordedPartition(ca: $0.ca, partition: $0.partition) }
         let recorded = recordedPartitions.withLock { known in partitions.map(known.contains) }
-        // Made before the group's writer takes them: see AuditEvent.detailsJSON.
+        // Written before the group's writer takes them (PreparedAuditEvent).
         let issuedEvents = records.map { record in
             AuditEvent(actor: actor, action: "certificate.issued", details: [
                 "ca": record.ca, "serial": record.serial, "kind": record.kind.rawValue,
                 "municipality": record.municipality.value, "partition": record.partition,
                 "notAfter": AuditLog.timestamp(record.notAfter),
-            ])
+            ]).prepared
         }
         let links = try await issuances.write { db in
             var chain = try AuditLog.Chain(db)

@@ -20,7 +20,8 @@ import Synchronization
 /// and, once no reader is left in the WAL, lets the next commit write from the WAL's start, over
 /// blocks the file already has. It tries without waiting (its connection's busy handler gives up
 /// at once): if the writer is in a transaction or a reader in the WAL, it leaves the try to the
-/// next interval rather than hold up a batch of change notices behind its copy.
+/// next interval (or to the issuance committer, below) rather than hold up a batch of change
+/// notices behind its copy.
 ///
 /// When group commits of issuance come back to back they hold the writer's lock nearly all the
 /// time (their fsync included), and a RESTART tried at a random moment almost never finds it
@@ -61,7 +62,8 @@ final class WALCheckpointer: @unchecked Sendable {
 
     /// One round: a passive checkpoint, then a RESTART one if the WAL is past ``restartFrames``.
     /// A busy RESTART fails with SQLITE_BUSY at once, having copied what it could as a passive
-    /// one does; the next round tries again.
+    /// one does; the issuance committer tries it once more between two groups, and the next
+    /// round decides again.
     func checkpoint() {
         running.lock()
         defer { running.unlock() }
@@ -76,11 +78,16 @@ final class WALCheckpointer: @unchecked Sendable {
     /// the issuance committer between two groups, when its own transaction is over; it costs the
     /// committer the copy of what the last passive checkpoint left (a fraction of a second of
     /// commits), at most once a round.
+    ///
+    /// It tries once: a RESTART can be busy with a reader still in the WAL, and fail only after
+    /// copying and syncing, which no group should pay again before the next round decides anew.
+    /// It runs on the committer's thread (one of Swift concurrency's), which it holds for that
+    /// copy and the database file's fsync.
     func restartIfDue() {
-        guard restartDue.load(ordering: .relaxed), running.try() else { return }
+        guard running.try() else { return }
         defer { running.unlock() }
-        let restarted = try? connection.writeWithoutTransaction { try Self.restart($0) }
-        restartDue.store(restarted == false, ordering: .relaxed)
+        guard restartDue.exchange(false, ordering: .relaxed) else { return }
+        _ = try? connection.writeWithoutTransaction { try Self.restart($0) }
     }
 
     /// A RESTART checkpoint; false if a lock it needs was busy (SQLITE_BUSY at once, having
