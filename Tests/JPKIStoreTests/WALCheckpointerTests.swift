@@ -11,6 +11,7 @@ import Testing
 @Suite("The WAL checkpointer")
 struct WALCheckpointerTests {
     /// A store-like pool: WAL, the writer's own auto-checkpoint out of reach, a busy timeout.
+    /// Its files are removed when the test's scope ends (`defer { remove(path) }`).
     func pool() throws -> (DatabasePool, String, Configuration) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("wal-\(UUID().uuidString).sqlite").path
         var configuration = Configuration()
@@ -19,6 +20,11 @@ struct WALCheckpointerTests {
         let pool = try DatabasePool(path: path, configuration: configuration)
         try pool.write { try $0.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, payload BLOB NOT NULL)") }
         return (pool, path, configuration)
+    }
+
+    /// The database, its WAL and its shared-memory index.
+    func remove(_ path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
     func insert(_ pool: DatabasePool, transactions: Int) throws {
@@ -68,6 +74,7 @@ struct WALCheckpointerTests {
     @Test("it does not wait for a writer in a transaction")
     func doesNotWaitForTheWriter() throws {
         let (pool, path, configuration) = try pool()
+        defer { remove(path) }
         let checkpointer = try WALCheckpointer(path: path, configuration: configuration, interval: 3600, restartFrames: 64)
         defer { checkpointer.stop() }
         try insert(pool, transactions: 200)  // past the threshold: the round tries a RESTART
@@ -81,6 +88,7 @@ struct WALCheckpointerTests {
         /// call after its group; the WAL's frames after one more write.
         func frames(restartingBetweenGroups between: Bool) throws -> Int {
             let (pool, path, configuration) = try pool()
+            defer { remove(path) }
             let checkpointer = try WALCheckpointer(path: path, configuration: configuration, interval: 3600, restartFrames: 64)
             defer { checkpointer.stop() }
             try insert(pool, transactions: 200)
@@ -91,5 +99,23 @@ struct WALCheckpointerTests {
         // Left alone, the WAL goes on from where it was; restarted, it starts over.
         #expect(try frames(restartingBetweenGroups: false) > 200)
         #expect(try frames(restartingBetweenGroups: true) < 10)
+    }
+
+    @Test("the issuance committer calls back after each group, once its callers are answered")
+    func groupCommitCallsBackAfterEachGroup() async throws {
+        let (pool, path, _) = try pool()
+        defer { remove(path) }
+        let calledBack = DispatchSemaphore(value: 0)
+        let commits = GroupCommit(writer: pool, afterGroup: { calledBack.signal() })
+        let count = try await commits.write { db in
+            try db.execute(sql: "INSERT INTO t (payload) VALUES (x'00')")
+            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM t") ?? 0
+        }
+        #expect(count == 1)
+        // The callback runs after the caller is resumed: wait for it, off Swift concurrency's pool.
+        let signalled = await withCheckedContinuation { done in
+            Thread { done.resume(returning: calledBack.wait(timeout: .now() + 10) == .success) }.start()
+        }
+        #expect(signalled)
     }
 }
